@@ -1,1 +1,16 @@
+//! The MQTT engine: a sans-IO session over mqttbytes. Bytes and the time go in; bytes to
+//! send, events and the next deadline come out. No sockets, timers or clocks in here, so it
+//! compiles and is tested natively.
 
+pub mod codec;
+pub mod options;
+pub mod reason;
+pub mod topic;
+
+pub use mqttbytes::QoS;
+pub use options::{
+    generated_client_id, ConnectOptions, Credentials, OptionsError, Version, Will,
+    DEFAULT_MAX_INFLIGHT, DEFAULT_MAX_PACKET_SIZE,
+};
+pub use reason::ReasonCode;
+pub use topic::{TopicError, TopicFilter, TopicName};
