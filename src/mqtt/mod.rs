@@ -5,6 +5,7 @@
 pub mod codec;
 pub mod options;
 pub mod reason;
+pub mod session;
 pub mod topic;
 
 pub use mqttbytes::QoS;
@@ -13,4 +14,8 @@ pub use options::{
     DEFAULT_MAX_INFLIGHT, DEFAULT_MAX_PACKET_SIZE,
 };
 pub use reason::ReasonCode;
+pub use session::{
+    DisconnectReason, Event, Message, Millis, PublishError, PublishId, RequestId, Session, State,
+    SubscribeError, SubscribeResult,
+};
 pub use topic::{TopicError, TopicFilter, TopicName};

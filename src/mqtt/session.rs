@@ -1,0 +1,847 @@
+//! The MQTT session as a pure state machine, in the shape of quinn-proto's `Connection`.
+//!
+//! The driver owns the transport and the clock. It calls the inputs (`connect`, `publish`,
+//! `subscribe`, `handle_bytes`, `handle_timeout`, `handle_closed`, …) and then drains the
+//! outputs: `poll_transmit` (everything due, coalesced into one buffer, since a browser pays per
+//! WebSocket message and not per byte), `poll_event`, and `poll_timeout` (when to call
+//! `handle_timeout` next).
+//!
+//! When an [`Event::Disconnected`] comes out, the link is finished: the driver sends what
+//! `poll_transmit` still holds and closes the transport. What was in flight stays in the session,
+//! so that `connect` on a new link resumes it.
+
+use super::codec::{self, granted_qos, DecodeError, Packet, StreamDecoder};
+use super::options::{ConnectOptions, OptionsError, Version};
+use super::reason::ReasonCode;
+use super::topic::{TopicError, TopicFilter, TopicName};
+use bytes::{Bytes, BytesMut};
+use mqttbytes::v5::{self, ConnAck, ConnectReturnCode, DisconnectReasonCode};
+use mqttbytes::QoS;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::fmt;
+
+/// Milliseconds on the driver's clock (`performance.now()`, or a test's counter).
+pub type Millis = u64;
+
+/// A message, published or received.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub topic: String,
+    pub payload: Bytes,
+    pub qos: QoS,
+    pub retain: bool,
+    /// MQTT 5.0 properties; always `None` on 3.1.1.
+    pub properties: Option<v5::PublishProperties>,
+}
+
+impl Message {
+    pub fn new(topic: impl Into<String>, payload: impl Into<Bytes>, qos: QoS) -> Self {
+        Self {
+            topic: topic.into(),
+            payload: payload.into(),
+            qos,
+            retain: false,
+            properties: None,
+        }
+    }
+}
+
+/// Names one `publish` call in the events that report on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PublishId(pub u64);
+
+/// Names one `subscribe` or `unsubscribe` call in the events that report on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RequestId(pub u64);
+
+/// Where the session stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Disconnected,
+    /// CONNECT sent, waiting for CONNACK.
+    Connecting,
+    Connected,
+}
+
+/// What the session reports to the application.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Connected {
+        session_present: bool,
+    },
+    Message(Message),
+    /// QoS 0: handed to the transport. QoS 1: PUBACK came. QoS 2: PUBCOMP came.
+    Published {
+        id: PublishId,
+    },
+    /// The broker refused the message (MQTT 5.0 reason code 0x80 or above).
+    PublishFailed {
+        id: PublishId,
+        reason: ReasonCode,
+    },
+    Subscribed {
+        id: RequestId,
+        results: Vec<SubscribeResult>,
+    },
+    Unsubscribed {
+        id: RequestId,
+        filters: Vec<String>,
+    },
+    Disconnected {
+        reason: DisconnectReason,
+    },
+}
+
+/// What the broker said of one filter of a SUBSCRIBE.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubscribeResult {
+    pub filter: String,
+    /// The QoS granted, or why the broker refused the filter.
+    pub outcome: Result<QoS, ReasonCode>,
+}
+
+/// Why the link ended, in words a user can read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DisconnectReason {
+    /// The application called `disconnect`.
+    ClientRequested,
+    /// CONNACK refused the connection.
+    Refused(ReasonCode),
+    /// The broker sent DISCONNECT (MQTT 5.0).
+    ByServer {
+        reason: ReasonCode,
+        message: Option<String>,
+    },
+    /// No CONNACK within the response timeout: often a server that is not an MQTT broker.
+    ConnackTimeout { after_ms: u64 },
+    /// No PINGRESP within the response timeout: the link is dead.
+    PingTimeout { after_ms: u64 },
+    /// The broker broke the protocol; the session closed the link.
+    ProtocolViolation(String),
+    /// The transport closed, as the driver describes it.
+    TransportClosed(String),
+}
+
+impl fmt::Display for DisconnectReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ClientRequested => write!(f, "disconnected by you"),
+            Self::Refused(reason) => write!(f, "the broker refused the connection: {reason}"),
+            Self::ByServer { reason, message } => {
+                write!(f, "the broker closed the connection: {reason}")?;
+                match message {
+                    Some(message) => write!(f, " ({message})"),
+                    None => Ok(()),
+                }
+            }
+            Self::ConnackTimeout { after_ms } => write!(
+                f,
+                "no answer to CONNECT after {:.1} s: is this an MQTT broker?",
+                *after_ms as f64 / 1000.0
+            ),
+            Self::PingTimeout { after_ms } => write!(
+                f,
+                "the connection is dead: no answer to a ping after {:.1} s",
+                *after_ms as f64 / 1000.0
+            ),
+            Self::ProtocolViolation(what) => write!(f, "{what}"),
+            Self::TransportClosed(what) => write!(f, "{what}"),
+        }
+    }
+}
+
+/// Why `publish` refused a message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PublishError {
+    NotConnected,
+    InvalidTopic(TopicError),
+    TooLarge { size: usize, max: usize },
+    QoSNotSupported { max: QoS },
+    RetainNotSupported,
+}
+
+impl fmt::Display for PublishError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotConnected => write!(f, "not connected"),
+            Self::InvalidTopic(error) => write!(f, "invalid topic: {error}"),
+            Self::TooLarge { size, max } => write!(
+                f,
+                "the message is {size} bytes encoded, over the broker's limit of {max} bytes"
+            ),
+            Self::QoSNotSupported { max } => {
+                write!(f, "the broker accepts QoS {} at most", *max as u8)
+            }
+            Self::RetainNotSupported => write!(f, "the broker does not support retained messages"),
+        }
+    }
+}
+
+impl std::error::Error for PublishError {}
+
+/// Why `subscribe` or `unsubscribe` refused a request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SubscribeError {
+    NotConnected,
+    NoFilters,
+    InvalidFilter { filter: String, error: TopicError },
+}
+
+impl fmt::Display for SubscribeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotConnected => write!(f, "not connected"),
+            Self::NoFilters => write!(f, "no topic filter given"),
+            Self::InvalidFilter { filter, error } => {
+                write!(f, "invalid topic filter '{filter}': {error}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for SubscribeError {}
+
+/// An outgoing QoS 1 or 2 publish that holds a packet id.
+struct InFlight {
+    id: PublishId,
+    publish: v5::Publish,
+    /// QoS 2 only: PUBREC came, PUBREL sent, waiting for PUBCOMP.
+    released: bool,
+}
+
+enum Request {
+    Subscribe {
+        id: RequestId,
+        packet: v5::Subscribe,
+    },
+    Unsubscribe {
+        id: RequestId,
+        packet: v5::Unsubscribe,
+    },
+}
+
+/// What the broker's CONNACK allows; MQTT 3.1.1 brokers announce none of it.
+struct BrokerLimits {
+    receive_maximum: u16,
+    max_packet_size: usize,
+    max_qos: QoS,
+    retain_available: bool,
+}
+
+/// The largest packet MQTT can frame (a remaining length of 268,435,455 bytes).
+const PROTOCOL_MAX_PACKET_SIZE: usize = 268_435_455 + 5;
+
+pub struct Session {
+    options: ConnectOptions,
+    state: State,
+    decoder: StreamDecoder,
+    transmit: BytesMut,
+    events: VecDeque<Event>,
+    limits: BrokerLimits,
+    keep_alive_ms: u64,
+    last_sent: Millis,
+    ping_sent_at: Option<Millis>,
+    connack_deadline: Option<Millis>,
+    next_packet_id: u16,
+    next_publish_id: u64,
+    next_request_id: u64,
+    /// Outgoing QoS 1/2 publishes by packet id, awaiting their acknowledgement.
+    in_flight: HashMap<u16, InFlight>,
+    /// Packet ids in the order they were sent, for resending in order after a resume.
+    send_order: VecDeque<u16>,
+    /// QoS 1/2 publishes waiting for room in the broker's receive window.
+    waiting: VecDeque<(PublishId, v5::Publish)>,
+    requests: HashMap<u16, Request>,
+    /// Incoming QoS 2 packet ids delivered and awaiting PUBREL: a redelivery is not shown twice.
+    incoming_qos2: HashSet<u16>,
+}
+
+impl Session {
+    pub fn new(options: ConnectOptions) -> Result<Self, OptionsError> {
+        options.validate()?;
+        Ok(Self {
+            decoder: StreamDecoder::new(options.version, options.max_packet_size),
+            limits: BrokerLimits::assumed(&options),
+            keep_alive_ms: u64::from(options.keep_alive_secs) * 1000,
+            options,
+            state: State::Disconnected,
+            transmit: BytesMut::new(),
+            events: VecDeque::new(),
+            last_sent: 0,
+            ping_sent_at: None,
+            connack_deadline: None,
+            next_packet_id: 1,
+            next_publish_id: 1,
+            next_request_id: 1,
+            in_flight: HashMap::new(),
+            send_order: VecDeque::new(),
+            waiting: VecDeque::new(),
+            requests: HashMap::new(),
+            incoming_qos2: HashSet::new(),
+        })
+    }
+
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    pub fn options(&self) -> &ConnectOptions {
+        &self.options
+    }
+
+    /// QoS 1/2 publishes accepted but not yet acknowledged (in flight or waiting for room).
+    pub fn unacknowledged(&self) -> usize {
+        self.in_flight.len() + self.waiting.len()
+    }
+
+    /// Starts the MQTT handshake on a transport that has just opened.
+    pub fn connect(&mut self, now: Millis) {
+        let options = &self.options;
+        let mut connect = v5::Connect::new(options.client_id.clone());
+        connect.protocol = match options.version {
+            Version::V3_1_1 => mqttbytes::Protocol::V4,
+            Version::V5 => mqttbytes::Protocol::V5,
+        };
+        connect.keep_alive = options.keep_alive_secs;
+        connect.clean_session = options.clean_start;
+        if let Some(credentials) = &options.credentials {
+            connect.set_login(credentials.username.clone(), credentials.password.clone());
+        }
+        connect.last_will = options.will.as_ref().map(|will| v5::LastWill {
+            topic: will.topic.clone(),
+            message: will.payload.clone(),
+            qos: will.qos,
+            retain: will.retain,
+            properties: None,
+        });
+        if options.version == Version::V5 {
+            connect.properties = Some(v5::ConnectProperties {
+                session_expiry_interval: (options.session_expiry_secs > 0)
+                    .then_some(options.session_expiry_secs),
+                receive_maximum: None,
+                max_packet_size: u32::try_from(options.max_packet_size).ok(),
+                topic_alias_max: None,
+                request_response_info: None,
+                request_problem_info: None,
+                user_properties: Vec::new(),
+                authentication_method: None,
+                authentication_data: None,
+            });
+        }
+        self.decoder.clear();
+        self.transmit.clear();
+        self.limits = BrokerLimits::assumed(&self.options);
+        self.keep_alive_ms = u64::from(self.options.keep_alive_secs) * 1000;
+        self.ping_sent_at = None;
+        self.connack_deadline = Some(now + self.options.response_timeout_ms);
+        self.state = State::Connecting;
+        self.send(&Packet::Connect(connect), now);
+    }
+
+    /// Publishes a message. QoS 1 and 2 messages past the broker's receive window wait their
+    /// turn in order.
+    pub fn publish(&mut self, message: Message, now: Millis) -> Result<PublishId, PublishError> {
+        if self.state != State::Connected {
+            return Err(PublishError::NotConnected);
+        }
+        let topic = TopicName::new(message.topic).map_err(PublishError::InvalidTopic)?;
+        if message.qos > self.limits.max_qos {
+            return Err(PublishError::QoSNotSupported {
+                max: self.limits.max_qos,
+            });
+        }
+        if message.retain && !self.limits.retain_available {
+            return Err(PublishError::RetainNotSupported);
+        }
+        let mut publish =
+            v5::Publish::from_bytes(topic.into_string(), message.qos, message.payload);
+        publish.retain = message.retain;
+        publish.properties = message.properties;
+        let size = self.encoded_publish_size(&publish);
+        if size > self.limits.max_packet_size {
+            return Err(PublishError::TooLarge {
+                size,
+                max: self.limits.max_packet_size,
+            });
+        }
+        let id = PublishId(self.next_publish_id);
+        self.next_publish_id += 1;
+        if publish.qos == QoS::AtMostOnce {
+            self.send(&Packet::Publish(publish), now);
+            self.events.push_back(Event::Published { id });
+        } else {
+            self.waiting.push_back((id, publish));
+            self.fill_window(now);
+        }
+        Ok(id)
+    }
+
+    pub fn subscribe(
+        &mut self,
+        filters: Vec<(String, QoS)>,
+        now: Millis,
+    ) -> Result<RequestId, SubscribeError> {
+        if self.state != State::Connected {
+            return Err(SubscribeError::NotConnected);
+        }
+        if filters.is_empty() {
+            return Err(SubscribeError::NoFilters);
+        }
+        let mut packet = v5::Subscribe::empty_subscribe();
+        for (filter, qos) in filters {
+            let filter = valid_filter(filter)?;
+            packet.filters.push(v5::SubscribeFilter::new(filter, qos));
+        }
+        let id = self.next_request();
+        packet.pkid = self.allocate_packet_id();
+        self.send(&Packet::Subscribe(packet.clone()), now);
+        self.requests
+            .insert(packet.pkid, Request::Subscribe { id, packet });
+        Ok(id)
+    }
+
+    pub fn unsubscribe(
+        &mut self,
+        filters: Vec<String>,
+        now: Millis,
+    ) -> Result<RequestId, SubscribeError> {
+        if self.state != State::Connected {
+            return Err(SubscribeError::NotConnected);
+        }
+        if filters.is_empty() {
+            return Err(SubscribeError::NoFilters);
+        }
+        let filters = filters
+            .into_iter()
+            .map(valid_filter)
+            .collect::<Result<Vec<_>, _>>()?;
+        let id = self.next_request();
+        let packet = v5::Unsubscribe {
+            pkid: self.allocate_packet_id(),
+            filters,
+            properties: None,
+        };
+        self.send(&Packet::Unsubscribe(packet.clone()), now);
+        self.requests
+            .insert(packet.pkid, Request::Unsubscribe { id, packet });
+        Ok(id)
+    }
+
+    /// Says goodbye with DISCONNECT (the broker then drops the will) and ends the link.
+    pub fn disconnect(&mut self, now: Millis) {
+        if self.state == State::Disconnected {
+            return;
+        }
+        if self.state == State::Connected {
+            self.send(&Packet::Disconnect(v5::Disconnect::new()), now);
+        }
+        self.end(DisconnectReason::ClientRequested);
+    }
+
+    /// Feeds what one transport message held: part of a packet, a packet, or several.
+    pub fn handle_bytes(&mut self, bytes: &[u8], now: Millis) {
+        if self.state == State::Disconnected {
+            return;
+        }
+        self.decoder.push(bytes);
+        while self.state != State::Disconnected {
+            match self.decoder.next_packet() {
+                Ok(Some(packet)) => self.handle_packet(packet, now),
+                Ok(None) => break,
+                Err(error) => {
+                    let code = match error {
+                        DecodeError::TooLarge { .. } => DisconnectReasonCode::PacketTooLarge,
+                        DecodeError::Malformed(_) => DisconnectReasonCode::MalformedPacket,
+                    };
+                    self.violation(code, error.to_string(), now);
+                }
+            }
+        }
+    }
+
+    /// Runs what is due at `now`: a keep-alive ping, or a timeout.
+    pub fn handle_timeout(&mut self, now: Millis) {
+        match self.state {
+            State::Disconnected => {}
+            State::Connecting => {
+                if self
+                    .connack_deadline
+                    .is_some_and(|deadline| now >= deadline)
+                {
+                    self.end(DisconnectReason::ConnackTimeout {
+                        after_ms: self.options.response_timeout_ms,
+                    });
+                }
+            }
+            State::Connected => {
+                if let Some(sent) = self.ping_sent_at {
+                    if now >= sent + self.options.response_timeout_ms {
+                        self.end(DisconnectReason::PingTimeout {
+                            after_ms: now - sent,
+                        });
+                    }
+                } else if self.keep_alive_ms > 0 && now >= self.last_sent + self.keep_alive_ms {
+                    self.send(&Packet::PingReq, now);
+                    self.ping_sent_at = Some(now);
+                }
+            }
+        }
+    }
+
+    /// The transport closed (or failed to open); `reason` is the driver's description.
+    pub fn handle_closed(&mut self, reason: impl Into<String>) {
+        if self.state != State::Disconnected {
+            self.end(DisconnectReason::TransportClosed(reason.into()));
+        }
+        self.transmit.clear();
+    }
+
+    /// Everything due for the transport, coalesced into one buffer.
+    pub fn poll_transmit(&mut self) -> Option<Bytes> {
+        (!self.transmit.is_empty()).then(|| self.transmit.split().freeze())
+    }
+
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When `handle_timeout` must be called next.
+    pub fn poll_timeout(&self) -> Option<Millis> {
+        match self.state {
+            State::Disconnected => None,
+            State::Connecting => self.connack_deadline,
+            State::Connected => match self.ping_sent_at {
+                Some(sent) => Some(sent + self.options.response_timeout_ms),
+                None if self.keep_alive_ms > 0 => Some(self.last_sent + self.keep_alive_ms),
+                None => None,
+            },
+        }
+    }
+
+    fn handle_packet(&mut self, packet: Packet, now: Millis) {
+        if self.state == State::Connecting {
+            match packet {
+                Packet::ConnAck(connack) => self.handle_connack(connack, now),
+                Packet::Disconnect(disconnect) => self.handle_server_disconnect(disconnect),
+                other => self.violation(
+                    DisconnectReasonCode::ProtocolError,
+                    format!(
+                        "the server answered CONNECT with {}, not CONNACK",
+                        codec::packet_name(&other)
+                    ),
+                    now,
+                ),
+            }
+            return;
+        }
+        match packet {
+            Packet::Publish(publish) => self.handle_incoming_publish(publish, now),
+            Packet::PubAck(ack) => self.finish_publish(ack.pkid, ReasonCode(ack.reason as u8), now),
+            Packet::PubRec(ack) => self.handle_pubrec(ack, now),
+            Packet::PubRel(ack) => {
+                self.incoming_qos2.remove(&ack.pkid);
+                self.send(&Packet::PubComp(v5::PubComp::new(ack.pkid)), now);
+            }
+            Packet::PubComp(ack) => {
+                self.finish_publish(ack.pkid, ReasonCode(ack.reason as u8), now)
+            }
+            Packet::SubAck(suback) => self.handle_suback(suback),
+            Packet::UnsubAck(unsuback) => self.handle_unsuback(unsuback),
+            Packet::PingResp => self.ping_sent_at = None,
+            Packet::Disconnect(disconnect) => self.handle_server_disconnect(disconnect),
+            other => self.violation(
+                DisconnectReasonCode::ProtocolError,
+                format!(
+                    "the broker sent {}, which only a client may send",
+                    codec::packet_name(&other)
+                ),
+                now,
+            ),
+        }
+    }
+
+    fn handle_connack(&mut self, connack: ConnAck, now: Millis) {
+        self.connack_deadline = None;
+        if connack.code != ConnectReturnCode::Success {
+            self.end(DisconnectReason::Refused(ReasonCode(connack.code as u8)));
+            return;
+        }
+        if let Some(properties) = &connack.properties {
+            let limits = &mut self.limits;
+            if let Some(receive_maximum) = properties.receive_max {
+                limits.receive_maximum = receive_maximum.max(1);
+            }
+            if let Some(max) = properties.max_packet_size {
+                limits.max_packet_size = max as usize;
+            }
+            if let Some(max_qos) = properties.max_qos {
+                limits.max_qos = mqttbytes::qos(max_qos).unwrap_or(QoS::AtMostOnce);
+            }
+            if let Some(retain) = properties.retain_available {
+                limits.retain_available = retain == 1;
+            }
+            if let Some(keep_alive) = properties.server_keep_alive {
+                self.keep_alive_ms = u64::from(keep_alive) * 1000;
+            }
+            if let Some(client_id) = &properties.assigned_client_identifier {
+                self.options.client_id = client_id.clone();
+            }
+        }
+        self.state = State::Connected;
+        if !connack.session_present {
+            // The broker has no record of what was half done: start those exchanges again.
+            self.incoming_qos2.clear();
+            for in_flight in self.in_flight.values_mut() {
+                in_flight.released = false;
+            }
+        }
+        self.resend_unacknowledged(connack.session_present, now);
+        self.events.push_back(Event::Connected {
+            session_present: connack.session_present,
+        });
+        self.fill_window(now);
+    }
+
+    /// After a reconnect: PUBLISH again (with DUP when the broker kept the session) or PUBREL
+    /// again, in the order first sent; then unanswered SUBSCRIBE and UNSUBSCRIBE.
+    fn resend_unacknowledged(&mut self, session_present: bool, now: Millis) {
+        let order: Vec<u16> = self.send_order.iter().copied().collect();
+        for pkid in order {
+            let Some(in_flight) = self.in_flight.get(&pkid) else {
+                continue;
+            };
+            let packet = if in_flight.released {
+                Packet::PubRel(v5::PubRel::new(pkid))
+            } else {
+                let mut publish = in_flight.publish.clone();
+                publish.dup = session_present;
+                Packet::Publish(publish)
+            };
+            self.send(&packet, now);
+        }
+        let mut requests: Vec<(u16, Packet)> = self
+            .requests
+            .iter()
+            .map(|(pkid, request)| {
+                let packet = match request {
+                    Request::Subscribe { packet, .. } => Packet::Subscribe(packet.clone()),
+                    Request::Unsubscribe { packet, .. } => Packet::Unsubscribe(packet.clone()),
+                };
+                (*pkid, packet)
+            })
+            .collect();
+        requests.sort_by_key(|(pkid, _)| *pkid);
+        for (_, packet) in requests {
+            self.send(&packet, now);
+        }
+    }
+
+    fn handle_incoming_publish(&mut self, publish: v5::Publish, now: Millis) {
+        if publish.topic.is_empty() {
+            // Only a topic alias could stand for an empty topic, and this client allows none.
+            self.violation(
+                DisconnectReasonCode::TopicAliasInvalid,
+                "the broker sent a message without a topic".to_string(),
+                now,
+            );
+            return;
+        }
+        let deliver = match publish.qos {
+            QoS::AtMostOnce => true,
+            QoS::AtLeastOnce => {
+                self.send(&Packet::PubAck(v5::PubAck::new(publish.pkid)), now);
+                true
+            }
+            QoS::ExactlyOnce => {
+                let first_time = self.incoming_qos2.insert(publish.pkid);
+                self.send(&Packet::PubRec(v5::PubRec::new(publish.pkid)), now);
+                first_time
+            }
+        };
+        if deliver {
+            self.events.push_back(Event::Message(Message {
+                topic: publish.topic,
+                payload: publish.payload,
+                qos: publish.qos,
+                retain: publish.retain,
+                properties: publish.properties,
+            }));
+        }
+    }
+
+    fn handle_pubrec(&mut self, ack: v5::PubRec, now: Millis) {
+        let reason = ReasonCode(ack.reason as u8);
+        if reason.is_failure() {
+            self.finish_publish(ack.pkid, reason, now);
+            return;
+        }
+        if let Some(in_flight) = self.in_flight.get_mut(&ack.pkid) {
+            in_flight.released = true;
+        }
+        self.send(&Packet::PubRel(v5::PubRel::new(ack.pkid)), now);
+    }
+
+    /// PUBACK, PUBCOMP or a failed PUBREC: the exchange for `pkid` is over.
+    fn finish_publish(&mut self, pkid: u16, reason: ReasonCode, now: Millis) {
+        let Some(in_flight) = self.in_flight.remove(&pkid) else {
+            return; // a late or repeated acknowledgement
+        };
+        if self.send_order.front() == Some(&pkid) {
+            self.send_order.pop_front();
+        } else {
+            self.send_order.retain(|id| *id != pkid);
+        }
+        self.events.push_back(if reason.is_failure() {
+            Event::PublishFailed {
+                id: in_flight.id,
+                reason,
+            }
+        } else {
+            Event::Published { id: in_flight.id }
+        });
+        self.fill_window(now);
+    }
+
+    fn handle_suback(&mut self, suback: v5::SubAck) {
+        let Some(Request::Subscribe { id, packet }) = self.requests.remove(&suback.pkid) else {
+            return;
+        };
+        let results = packet
+            .filters
+            .into_iter()
+            .enumerate()
+            .map(|(index, filter)| SubscribeResult {
+                filter: filter.path,
+                outcome: suback
+                    .return_codes
+                    .get(index)
+                    .map_or(Err(ReasonCode(0x80)), |code| granted_qos(*code)),
+            })
+            .collect();
+        self.events.push_back(Event::Subscribed { id, results });
+    }
+
+    fn handle_unsuback(&mut self, unsuback: v5::UnsubAck) {
+        if let Some(Request::Unsubscribe { id, packet }) = self.requests.remove(&unsuback.pkid) {
+            self.events.push_back(Event::Unsubscribed {
+                id,
+                filters: packet.filters,
+            });
+        }
+    }
+
+    fn handle_server_disconnect(&mut self, disconnect: v5::Disconnect) {
+        self.end(DisconnectReason::ByServer {
+            reason: ReasonCode(disconnect.reason_code as u8),
+            message: disconnect
+                .properties
+                .and_then(|properties| properties.reason_string),
+        });
+    }
+
+    /// Moves waiting QoS 1/2 publishes into flight while the broker's window has room.
+    fn fill_window(&mut self, now: Millis) {
+        while self.in_flight.len() < usize::from(self.limits.receive_maximum) {
+            let Some((id, mut publish)) = self.waiting.pop_front() else {
+                break;
+            };
+            publish.pkid = self.allocate_packet_id();
+            self.send(&Packet::Publish(publish.clone()), now);
+            self.send_order.push_back(publish.pkid);
+            self.in_flight.insert(
+                publish.pkid,
+                InFlight {
+                    id,
+                    publish,
+                    released: false,
+                },
+            );
+        }
+    }
+
+    fn allocate_packet_id(&mut self) -> u16 {
+        loop {
+            let id = self.next_packet_id;
+            self.next_packet_id = self.next_packet_id.checked_add(1).unwrap_or(1);
+            if !self.in_flight.contains_key(&id) && !self.requests.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+
+    fn next_request(&mut self) -> RequestId {
+        let id = RequestId(self.next_request_id);
+        self.next_request_id += 1;
+        id
+    }
+
+    fn encoded_publish_size(&self, publish: &v5::Publish) -> usize {
+        let mut sized = publish.clone();
+        sized.pkid = 1; // counts the two bytes of a packet id where QoS > 0
+        let remaining = match self.options.version {
+            Version::V5 => sized.len(),
+            Version::V3_1_1 => sized.len() - 1, // no property length
+        };
+        1 + remaining_length_bytes(remaining) + remaining
+    }
+
+    fn send(&mut self, packet: &Packet, now: Millis) {
+        if let Err(error) = codec::encode(packet, self.options.version, &mut self.transmit) {
+            // Only reachable through a bug: inputs are validated before they become packets.
+            self.end(DisconnectReason::ProtocolViolation(error.to_string()));
+            return;
+        }
+        self.last_sent = now;
+    }
+
+    /// The broker broke the protocol: tell it why (MQTT 5.0) and end the link.
+    fn violation(&mut self, code: DisconnectReasonCode, what: String, now: Millis) {
+        if self.options.version == Version::V5 {
+            let mut disconnect = v5::Disconnect::new();
+            disconnect.reason_code = code;
+            self.send(&Packet::Disconnect(disconnect), now);
+        }
+        self.end(DisconnectReason::ProtocolViolation(what));
+    }
+
+    fn end(&mut self, reason: DisconnectReason) {
+        self.state = State::Disconnected;
+        self.ping_sent_at = None;
+        self.connack_deadline = None;
+        self.decoder.clear();
+        self.events.push_back(Event::Disconnected { reason });
+    }
+}
+
+impl BrokerLimits {
+    fn assumed(options: &ConnectOptions) -> Self {
+        Self {
+            receive_maximum: match options.version {
+                Version::V3_1_1 => options.max_inflight.max(1),
+                Version::V5 => u16::MAX,
+            },
+            max_packet_size: PROTOCOL_MAX_PACKET_SIZE,
+            max_qos: QoS::ExactlyOnce,
+            retain_available: true,
+        }
+    }
+}
+
+fn valid_filter(filter: String) -> Result<String, SubscribeError> {
+    match TopicFilter::new(filter.as_str()) {
+        Ok(_) => Ok(filter),
+        Err(error) => Err(SubscribeError::InvalidFilter { filter, error }),
+    }
+}
+
+fn remaining_length_bytes(length: usize) -> usize {
+    match length {
+        0..=127 => 1,
+        128..=16_383 => 2,
+        16_384..=2_097_151 => 3,
+        _ => 4,
+    }
+}
+
+#[cfg(test)]
+mod tests;
