@@ -7,8 +7,9 @@
 //! mqttbytes is guarded here where it goes wrong (see the tests at the end):
 //! - it accepts reserved packet types and wrong fixed-header flags, which the spec calls
 //!   malformed: they are checked before it reads;
-//! - a 5.0 DISCONNECT with no reason code (remaining length 0, meaning "normal") is an error
-//!   there: it is read here;
+//! - a 5.0 DISCONNECT with no reason code (remaining length 0, meaning "normal") or with a
+//!   reason code and no property length (remaining length 1) is an error there, and the
+//!   latter is what its own writer produces: both are read here;
 //! - a malformed packet can come back as `InsufficientBytes`, which would make a stream reader
 //!   wait forever for bytes that never come: past framing, every error is "malformed";
 //! - `Connect::write` patches its flags byte at an offset from the start of the buffer, so it
@@ -104,9 +105,10 @@ impl StreamDecoder {
         };
         let first_byte = self.buffer[0];
         check_fixed_header_flags(first_byte)?;
-        if self.version == Version::V5 && header.frame_length() == 2 && first_byte == 0xE0 {
-            self.buffer.advance(2);
-            return Ok(Some(Packet::Disconnect(v5::Disconnect::new())));
+        if self.version == Version::V5 && first_byte == 0xE0 && header.frame_length() <= 3 {
+            return self
+                .read_short_v5_disconnect(header.frame_length())
+                .map(Some);
         }
         let max = self.max_packet_size;
         match self.version {
@@ -116,6 +118,17 @@ impl StreamDecoder {
                 .map_err(malformed),
         }
         .map(Some)
+    }
+
+    /// A 5.0 DISCONNECT of remaining length 0 or 1: the reason code, when present, without
+    /// properties. Both forms are valid (section 3.14.2.1 and 3.14.2.2.1); mqttbytes refuses them.
+    fn read_short_v5_disconnect(&mut self, frame_length: usize) -> Result<Packet, DecodeError> {
+        let frame = self.buffer.split_to(frame_length);
+        let mut disconnect = v5::Disconnect::new();
+        if let Some(&code) = frame.get(2) {
+            disconnect.reason_code = code.try_into().map_err(malformed)?;
+        }
+        Ok(Packet::Disconnect(disconnect))
     }
 }
 

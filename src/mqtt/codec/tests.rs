@@ -1,5 +1,6 @@
 use super::*;
 use bytes::Bytes;
+use mqttbytes::v5::DisconnectReasonCode;
 use proptest::prelude::*;
 
 fn encoded(packet: &Packet, version: Version) -> Vec<u8> {
@@ -97,6 +98,25 @@ fn v5_disconnect_without_a_reason_code_is_a_normal_disconnect() {
     assert_eq!(
         decode_one(&[0xE0, 0x00], Version::V5).unwrap(),
         Packet::Disconnect(v5::Disconnect::new())
+    );
+}
+
+#[test]
+fn v5_disconnect_with_a_reason_code_and_no_properties_is_read() {
+    // What mqttbytes' own writer produces; its reader refuses it.
+    let mut raw = BytesMut::from(&[0xE0u8, 0x01, 0x8E][..]);
+    assert!(v5::read(&mut raw, 100).is_err());
+    let Packet::Disconnect(disconnect) = decode_one(&[0xE0, 0x01, 0x8E], Version::V5).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(
+        disconnect.reason_code,
+        DisconnectReasonCode::SessionTakenOver
+    );
+    assert!(
+        decode_all(&[0xE0, 0x01, 0x01], Version::V5).is_err(),
+        "an unknown reason"
     );
 }
 
@@ -301,7 +321,20 @@ fn packet(version: Version) -> impl Strategy<Value = Packet> {
         }
         Packet::UnsubAck(unsuback)
     });
-    let disconnect = Just(Packet::Disconnect(v5::Disconnect::new()));
+    let reasons = if version == Version::V5 {
+        vec![
+            DisconnectReasonCode::NormalDisconnection,
+            DisconnectReasonCode::SessionTakenOver,
+            DisconnectReasonCode::ServerShuttingDown,
+        ]
+    } else {
+        vec![DisconnectReasonCode::NormalDisconnection]
+    };
+    let disconnect = prop::sample::select(reasons).prop_map(|reason_code| {
+        let mut disconnect = v5::Disconnect::new();
+        disconnect.reason_code = reason_code;
+        Packet::Disconnect(disconnect)
+    });
     prop_oneof![
         connect,
         connack,

@@ -1,1 +1,805 @@
+//! The session as a script: packets a broker would send go in, the packets and events that come
+//! out are checked. No sockets, no sleeping: time is a number.
+
 use super::*;
+use crate::mqtt::Credentials;
+
+/// The broker's side of the conversation, speaking `version`.
+struct Broker {
+    version: Version,
+}
+
+impl Broker {
+    fn bytes(&self, packets: &[Packet]) -> Vec<u8> {
+        let mut out = BytesMut::new();
+        for packet in packets {
+            codec::encode(packet, self.version, &mut out).expect("encodes");
+        }
+        out.to_vec()
+    }
+
+    /// Everything the session wants to send, as packets.
+    fn received(&self, session: &mut Session) -> Vec<Packet> {
+        let mut decoder = StreamDecoder::new(self.version, 1 << 20);
+        if let Some(bytes) = session.poll_transmit() {
+            decoder.push(&bytes);
+        }
+        let mut packets = Vec::new();
+        while let Some(packet) = decoder
+            .next_packet()
+            .expect("the session sends valid packets")
+        {
+            packets.push(packet);
+        }
+        assert_eq!(decoder.buffered(), 0, "no partial packet");
+        packets
+    }
+
+    fn connack(&self, session: &mut Session, connack: ConnAck, now: Millis) {
+        session.handle_bytes(&self.bytes(&[Packet::ConnAck(connack)]), now);
+    }
+}
+
+fn events(session: &mut Session) -> Vec<Event> {
+    std::iter::from_fn(|| session.poll_event()).collect()
+}
+
+fn options(version: Version) -> ConnectOptions {
+    let mut options = ConnectOptions::new("test-client");
+    options.version = version;
+    options.keep_alive_secs = 10;
+    options
+}
+
+/// A session past CONNACK, its CONNECT and Connected event consumed.
+fn connected(version: Version, connack: ConnAck) -> (Session, Broker) {
+    let broker = Broker { version };
+    let mut session = Session::new(options(version)).unwrap();
+    session.connect(0);
+    broker.received(&mut session);
+    broker.connack(&mut session, connack, 1);
+    assert_eq!(session.state(), State::Connected);
+    events(&mut session);
+    (session, broker)
+}
+
+fn accepted() -> ConnAck {
+    ConnAck::new(ConnectReturnCode::Success, false)
+}
+
+fn both_versions() -> [Version; 2] {
+    [Version::V3_1_1, Version::V5]
+}
+
+fn publish_packet(topic: &str, qos: QoS, pkid: u16, payload: &str) -> v5::Publish {
+    let mut publish = v5::Publish::new(topic, qos, payload);
+    publish.pkid = pkid;
+    publish
+}
+
+#[test]
+fn connect_sends_the_options_and_connack_connects() {
+    for version in both_versions() {
+        let broker = Broker { version };
+        let mut options = options(version);
+        options.credentials = Some(Credentials {
+            username: "alice".into(),
+            password: "secret1".into(),
+        });
+        options.clean_start = false;
+        options.session_expiry_secs = 300;
+        options.will = Some(crate::mqtt::Will {
+            topic: "clients/test-client".into(),
+            payload: Bytes::from_static(b"gone"),
+            qos: QoS::AtLeastOnce,
+            retain: true,
+        });
+        let mut session = Session::new(options).unwrap();
+        session.connect(0);
+        assert_eq!(session.state(), State::Connecting);
+        let [Packet::Connect(connect)] = &broker.received(&mut session)[..] else {
+            panic!("one CONNECT")
+        };
+        assert_eq!(connect.client_id, "test-client");
+        assert_eq!(connect.keep_alive, 10);
+        assert!(!connect.clean_session);
+        assert_eq!(connect.login.as_ref().unwrap().password, "secret1");
+        let will = connect.last_will.as_ref().unwrap();
+        assert_eq!(
+            (will.topic.as_str(), will.qos, will.retain),
+            ("clients/test-client", QoS::AtLeastOnce, true)
+        );
+        if version == Version::V5 {
+            let properties = connect.properties.as_ref().unwrap();
+            assert_eq!(properties.session_expiry_interval, Some(300));
+            assert_eq!(properties.max_packet_size, Some(4 * 1024 * 1024));
+        }
+        broker.connack(
+            &mut session,
+            ConnAck::new(ConnectReturnCode::Success, true),
+            5,
+        );
+        assert_eq!(
+            events(&mut session),
+            vec![Event::Connected {
+                session_present: true
+            }]
+        );
+    }
+}
+
+#[test]
+fn a_refused_connack_reads_as_words() {
+    for (version, code, text) in [
+        (
+            Version::V3_1_1,
+            ConnectReturnCode::BadUserNamePassword,
+            "the broker refused the connection: bad user name or password (reason code 0x86)",
+        ),
+        (
+            Version::V3_1_1,
+            ConnectReturnCode::NotAuthorized,
+            "the broker refused the connection: not authorized (reason code 0x87)",
+        ),
+        (
+            Version::V5,
+            ConnectReturnCode::Banned,
+            "the broker refused the connection: this client is banned (reason code 0x8A)",
+        ),
+    ] {
+        let broker = Broker { version };
+        let mut session = Session::new(options(version)).unwrap();
+        session.connect(0);
+        broker.received(&mut session);
+        broker.connack(&mut session, ConnAck::new(code, false), 3);
+        let [Event::Disconnected { reason }] = &events(&mut session)[..] else {
+            panic!()
+        };
+        assert_eq!(reason.to_string(), text);
+        assert_eq!(session.state(), State::Disconnected);
+        assert_eq!(session.poll_timeout(), None);
+    }
+}
+
+#[test]
+fn no_connack_in_time_says_the_server_may_not_be_mqtt() {
+    let mut session = Session::new(options(Version::V5)).unwrap();
+    session.connect(1_000);
+    assert_eq!(session.poll_timeout(), Some(11_000));
+    session.handle_timeout(10_999);
+    assert!(events(&mut session).is_empty());
+    session.handle_timeout(11_000);
+    let [Event::Disconnected { reason }] = &events(&mut session)[..] else {
+        panic!()
+    };
+    assert_eq!(
+        reason.to_string(),
+        "no answer to CONNECT after 10.0 s: is this an MQTT broker?"
+    );
+}
+
+#[test]
+fn keepalive_pings_when_idle_and_a_missing_pingresp_means_a_dead_link() {
+    for version in both_versions() {
+        let (mut session, broker) = connected(version, accepted());
+        // CONNECT went out at 0: the first ping is due at 10 s.
+        assert_eq!(session.poll_timeout(), Some(10_000));
+        session.handle_timeout(10_000);
+        assert_eq!(broker.received(&mut session), vec![Packet::PingReq]);
+        assert_eq!(session.poll_timeout(), Some(20_000));
+        session.handle_bytes(&broker.bytes(&[Packet::PingResp]), 10_050);
+        assert_eq!(
+            session.poll_timeout(),
+            Some(20_000),
+            "next ping 10 s after the last"
+        );
+
+        // Traffic we send postpones the ping.
+        session
+            .publish(Message::new("t", "x", QoS::AtMostOnce), 15_000)
+            .unwrap();
+        broker.received(&mut session);
+        assert_eq!(session.poll_timeout(), Some(25_000));
+        session.handle_timeout(25_000);
+        assert_eq!(broker.received(&mut session), vec![Packet::PingReq]);
+        events(&mut session);
+
+        // No PINGRESP: dead after the response timeout.
+        session.handle_timeout(34_999);
+        assert!(events(&mut session).is_empty());
+        session.handle_timeout(35_000);
+        let [Event::Disconnected { reason }] = &events(&mut session)[..] else {
+            panic!()
+        };
+        assert_eq!(
+            reason.to_string(),
+            "the connection is dead: no answer to a ping after 10.0 s"
+        );
+    }
+}
+
+#[test]
+fn server_keep_alive_overrides_ours() {
+    let mut connack = accepted();
+    let mut properties = v5::ConnAckProperties::new();
+    properties.server_keep_alive = Some(3);
+    connack.properties = Some(properties);
+    let (session, _) = connected(Version::V5, connack);
+    assert_eq!(session.poll_timeout(), Some(3_000));
+}
+
+#[test]
+fn qos0_publish_goes_out_at_once() {
+    for version in both_versions() {
+        let (mut session, broker) = connected(version, accepted());
+        let id = session
+            .publish(
+                Message::new("python/mqtt", "messages: 0", QoS::AtMostOnce),
+                5,
+            )
+            .unwrap();
+        assert_eq!(
+            broker.received(&mut session),
+            vec![Packet::Publish(publish_packet(
+                "python/mqtt",
+                QoS::AtMostOnce,
+                0,
+                "messages: 0"
+            ))]
+        );
+        assert_eq!(events(&mut session), vec![Event::Published { id }]);
+    }
+}
+
+#[test]
+fn qos1_publish_completes_on_puback() {
+    for version in both_versions() {
+        let (mut session, broker) = connected(version, accepted());
+        let id = session
+            .publish(Message::new("a", "1", QoS::AtLeastOnce), 5)
+            .unwrap();
+        let [Packet::Publish(sent)] = &broker.received(&mut session)[..] else {
+            panic!()
+        };
+        assert_ne!(sent.pkid, 0);
+        assert!(events(&mut session).is_empty(), "not done before PUBACK");
+        assert_eq!(session.unacknowledged(), 1);
+        session.handle_bytes(
+            &broker.bytes(&[Packet::PubAck(v5::PubAck::new(sent.pkid))]),
+            6,
+        );
+        assert_eq!(events(&mut session), vec![Event::Published { id }]);
+        assert_eq!(session.unacknowledged(), 0);
+        // A repeated PUBACK is ignored.
+        session.handle_bytes(
+            &broker.bytes(&[Packet::PubAck(v5::PubAck::new(sent.pkid))]),
+            7,
+        );
+        assert!(events(&mut session).is_empty());
+    }
+}
+
+#[test]
+fn qos2_publish_goes_through_pubrec_pubrel_pubcomp() {
+    for version in both_versions() {
+        let (mut session, broker) = connected(version, accepted());
+        let id = session
+            .publish(Message::new("a", "2", QoS::ExactlyOnce), 5)
+            .unwrap();
+        let [Packet::Publish(sent)] = &broker.received(&mut session)[..] else {
+            panic!()
+        };
+        session.handle_bytes(
+            &broker.bytes(&[Packet::PubRec(v5::PubRec::new(sent.pkid))]),
+            6,
+        );
+        assert_eq!(
+            broker.received(&mut session),
+            vec![Packet::PubRel(v5::PubRel::new(sent.pkid))]
+        );
+        assert!(events(&mut session).is_empty());
+        session.handle_bytes(
+            &broker.bytes(&[Packet::PubComp(v5::PubComp::new(sent.pkid))]),
+            7,
+        );
+        assert_eq!(events(&mut session), vec![Event::Published { id }]);
+    }
+}
+
+#[test]
+fn a_v5_broker_refusing_a_publish_is_reported() {
+    let (mut session, broker) = connected(Version::V5, accepted());
+    let id = session
+        .publish(Message::new("a", "1", QoS::AtLeastOnce), 5)
+        .unwrap();
+    let [Packet::Publish(sent)] = &broker.received(&mut session)[..] else {
+        panic!()
+    };
+    let mut puback = v5::PubAck::new(sent.pkid);
+    puback.reason = v5::PubAckReason::NotAuthorized;
+    session.handle_bytes(&broker.bytes(&[Packet::PubAck(puback)]), 6);
+    assert_eq!(
+        events(&mut session),
+        vec![Event::PublishFailed {
+            id,
+            reason: ReasonCode(0x87)
+        }]
+    );
+    // Past Mosquitto's in-flight limit, QoS 2 gets PUBREC 0x97: the exchange ends there.
+    let id = session
+        .publish(Message::new("a", "2", QoS::ExactlyOnce), 7)
+        .unwrap();
+    let [Packet::Publish(sent)] = &broker.received(&mut session)[..] else {
+        panic!()
+    };
+    let mut pubrec = v5::PubRec::new(sent.pkid);
+    pubrec.reason = v5::PubRecReason::QuotaExceeded;
+    session.handle_bytes(&broker.bytes(&[Packet::PubRec(pubrec)]), 8);
+    assert!(broker.received(&mut session).is_empty(), "no PUBREL");
+    let [Event::PublishFailed { id: failed, reason }] = &events(&mut session)[..] else {
+        panic!()
+    };
+    assert_eq!(
+        (*failed, reason.to_string()),
+        (id, "quota exceeded (reason code 0x97)".into())
+    );
+}
+
+#[test]
+fn the_window_honours_receive_maximum_and_sends_the_rest_in_order() {
+    let mut connack = accepted();
+    let mut properties = v5::ConnAckProperties::new();
+    properties.receive_max = Some(2);
+    connack.properties = Some(properties);
+    let (mut session, broker) = connected(Version::V5, connack);
+    let ids: Vec<PublishId> = (0..5)
+        .map(|n| {
+            session
+                .publish(Message::new("a", format!("{n}"), QoS::AtLeastOnce), 5)
+                .unwrap()
+        })
+        .collect();
+    let first = broker.received(&mut session);
+    assert_eq!(first.len(), 2, "only Receive Maximum in flight");
+    assert_eq!(session.unacknowledged(), 5);
+
+    let mut payloads = Vec::new();
+    let mut pending = first;
+    while !pending.is_empty() {
+        let mut acks = Vec::new();
+        for packet in pending {
+            let Packet::Publish(publish) = packet else {
+                panic!()
+            };
+            payloads.push(String::from_utf8(publish.payload.to_vec()).unwrap());
+            acks.push(Packet::PubAck(v5::PubAck::new(publish.pkid)));
+        }
+        session.handle_bytes(&broker.bytes(&acks), 6);
+        pending = broker.received(&mut session);
+        assert!(pending.len() <= 2);
+    }
+    assert_eq!(payloads, ["0", "1", "2", "3", "4"]);
+    let published: Vec<Event> = ids.into_iter().map(|id| Event::Published { id }).collect();
+    assert_eq!(events(&mut session), published);
+}
+
+#[test]
+fn v3_caps_the_window_at_max_inflight() {
+    let (mut session, broker) = connected(Version::V3_1_1, accepted());
+    for n in 0..25 {
+        session
+            .publish(Message::new("a", format!("{n}"), QoS::ExactlyOnce), 5)
+            .unwrap();
+    }
+    assert_eq!(broker.received(&mut session).len(), 20);
+}
+
+#[test]
+fn incoming_qos1_is_acknowledged_and_delivered() {
+    for version in both_versions() {
+        let (mut session, broker) = connected(version, accepted());
+        let mut publish = publish_packet("python/mqtt", QoS::AtLeastOnce, 9, "messages: 3");
+        publish.retain = true;
+        session.handle_bytes(&broker.bytes(&[Packet::Publish(publish)]), 5);
+        assert_eq!(
+            broker.received(&mut session),
+            vec![Packet::PubAck(v5::PubAck::new(9))]
+        );
+        let [Event::Message(message)] = &events(&mut session)[..] else {
+            panic!()
+        };
+        assert_eq!(
+            (
+                message.topic.as_str(),
+                &message.payload[..],
+                message.qos,
+                message.retain
+            ),
+            ("python/mqtt", &b"messages: 3"[..], QoS::AtLeastOnce, true)
+        );
+    }
+}
+
+#[test]
+fn incoming_qos2_reaches_the_app_exactly_once() {
+    for version in both_versions() {
+        let (mut session, broker) = connected(version, accepted());
+        let publish = publish_packet("t", QoS::ExactlyOnce, 4, "once");
+        session.handle_bytes(&broker.bytes(&[Packet::Publish(publish.clone())]), 5);
+        assert_eq!(
+            broker.received(&mut session),
+            vec![Packet::PubRec(v5::PubRec::new(4))]
+        );
+        // The broker did not see our PUBREC and sends the message again, with DUP.
+        let mut again = publish.clone();
+        again.dup = true;
+        session.handle_bytes(&broker.bytes(&[Packet::Publish(again)]), 6);
+        assert_eq!(
+            broker.received(&mut session),
+            vec![Packet::PubRec(v5::PubRec::new(4))]
+        );
+        session.handle_bytes(&broker.bytes(&[Packet::PubRel(v5::PubRel::new(4))]), 7);
+        assert_eq!(
+            broker.received(&mut session),
+            vec![Packet::PubComp(v5::PubComp::new(4))]
+        );
+        let messages = events(&mut session)
+            .into_iter()
+            .filter(|event| matches!(event, Event::Message(_)))
+            .count();
+        assert_eq!(messages, 1);
+        // After PUBREL the id is free: a new message with it is a new message.
+        session.handle_bytes(&broker.bytes(&[Packet::Publish(publish)]), 8);
+        assert!(matches!(events(&mut session)[..], [Event::Message(_)]));
+    }
+}
+
+#[test]
+fn suback_reports_granted_qos_and_refusals_per_filter() {
+    for version in both_versions() {
+        let (mut session, broker) = connected(version, accepted());
+        let id = session
+            .subscribe(
+                vec![
+                    ("python/mqtt".into(), QoS::ExactlyOnce),
+                    ("secret/#".into(), QoS::AtMostOnce),
+                ],
+                5,
+            )
+            .unwrap();
+        let [Packet::Subscribe(subscribe)] = &broker.received(&mut session)[..] else {
+            panic!()
+        };
+        assert_eq!(subscribe.filters.len(), 2);
+        let suback = v5::SubAck::new(
+            subscribe.pkid,
+            vec![
+                v5::SubscribeReasonCode::QoS1,
+                v5::SubscribeReasonCode::Unspecified,
+            ],
+        );
+        session.handle_bytes(&broker.bytes(&[Packet::SubAck(suback)]), 6);
+        assert_eq!(
+            events(&mut session),
+            vec![Event::Subscribed {
+                id,
+                results: vec![
+                    SubscribeResult {
+                        filter: "python/mqtt".into(),
+                        outcome: Ok(QoS::AtLeastOnce)
+                    },
+                    SubscribeResult {
+                        filter: "secret/#".into(),
+                        outcome: Err(ReasonCode(0x80))
+                    },
+                ]
+            }]
+        );
+
+        let id = session.unsubscribe(vec!["python/mqtt".into()], 7).unwrap();
+        let [Packet::Unsubscribe(unsubscribe)] = &broker.received(&mut session)[..] else {
+            panic!()
+        };
+        let mut unsuback = v5::UnsubAck::new(unsubscribe.pkid);
+        unsuback.reasons = vec![v5::UnsubAckReason::Success];
+        session.handle_bytes(&broker.bytes(&[Packet::UnsubAck(unsuback)]), 8);
+        assert_eq!(
+            events(&mut session),
+            vec![Event::Unsubscribed {
+                id,
+                filters: vec!["python/mqtt".into()]
+            }]
+        );
+    }
+}
+
+#[test]
+fn bad_input_is_refused_with_a_reason_and_nothing_is_sent() {
+    let (mut session, broker) = connected(Version::V5, accepted());
+    let refusals = [
+        session
+            .publish(Message::new("a/+", "x", QoS::AtMostOnce), 5)
+            .unwrap_err()
+            .to_string(),
+        session
+            .publish(Message::new("", "x", QoS::AtMostOnce), 5)
+            .unwrap_err()
+            .to_string(),
+        session
+            .subscribe(vec![("a/#/b".into(), QoS::AtMostOnce)], 5)
+            .unwrap_err()
+            .to_string(),
+        session.subscribe(vec![], 5).unwrap_err().to_string(),
+    ];
+    assert_eq!(
+        refusals,
+        [
+            "invalid topic: a topic to publish to cannot contain the wildcards '+' or '#'",
+            "invalid topic: the topic is empty",
+            "invalid topic filter 'a/#/b': '#' must be the last level of a filter, alone in its level (as in 'a/#')",
+            "no topic filter given",
+        ]
+    );
+    assert!(broker.received(&mut session).is_empty());
+    assert!(events(&mut session).is_empty());
+    assert_eq!(session.state(), State::Connected);
+}
+
+#[test]
+fn broker_limits_from_connack_are_enforced() {
+    let mut connack = accepted();
+    let mut properties = v5::ConnAckProperties::new();
+    properties.max_packet_size = Some(100);
+    properties.max_qos = Some(1);
+    properties.retain_available = Some(0);
+    connack.properties = Some(properties);
+    let (mut session, broker) = connected(Version::V5, connack);
+
+    let error = session
+        .publish(Message::new("a", vec![0u8; 200], QoS::AtMostOnce), 5)
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the message is 207 bytes encoded, over the broker's limit of 100 bytes"
+    );
+    // The size check is exact: a message of exactly the limit passes.
+    session
+        .publish(Message::new("a", vec![0u8; 94], QoS::AtMostOnce), 5)
+        .unwrap();
+    assert_eq!(broker.received(&mut session).len(), 1);
+    assert_eq!(
+        session
+            .publish(Message::new("a", "x", QoS::ExactlyOnce), 5)
+            .unwrap_err(),
+        PublishError::QoSNotSupported {
+            max: QoS::AtLeastOnce
+        }
+    );
+    let mut retained = Message::new("a", "x", QoS::AtMostOnce);
+    retained.retain = true;
+    assert_eq!(
+        session.publish(retained, 5).unwrap_err(),
+        PublishError::RetainNotSupported
+    );
+}
+
+#[test]
+fn publishing_before_connecting_says_not_connected() {
+    let mut session = Session::new(options(Version::V5)).unwrap();
+    assert_eq!(
+        session
+            .publish(Message::new("a", "x", QoS::AtMostOnce), 0)
+            .unwrap_err()
+            .to_string(),
+        "not connected"
+    );
+}
+
+#[test]
+fn a_malformed_packet_closes_the_link_with_a_reason() {
+    for version in both_versions() {
+        let (mut session, broker) = connected(version, accepted());
+        // PUBLISH with a topic that is not UTF-8.
+        session.handle_bytes(&[0x30, 0x06, 0x00, 0x02, 0xC3, 0x28, b'h', b'i'], 5);
+        let [Event::Disconnected { reason }] = &events(&mut session)[..] else {
+            panic!()
+        };
+        assert_eq!(
+            reason.to_string(),
+            "the broker sent a malformed packet: a topic or string that is not valid UTF-8"
+        );
+        let sent = broker.received(&mut session);
+        if version == Version::V5 {
+            let [Packet::Disconnect(disconnect)] = &sent[..] else {
+                panic!("{sent:?}")
+            };
+            assert_eq!(
+                disconnect.reason_code,
+                DisconnectReasonCode::MalformedPacket
+            );
+        } else {
+            assert!(sent.is_empty());
+        }
+        // Nothing more is read once the link is over.
+        session.handle_bytes(&broker.bytes(&[Packet::PingResp]), 6);
+        assert!(events(&mut session).is_empty());
+    }
+}
+
+#[test]
+fn anything_but_connack_first_is_a_protocol_violation() {
+    let broker = Broker {
+        version: Version::V3_1_1,
+    };
+    let mut session = Session::new(options(Version::V3_1_1)).unwrap();
+    session.connect(0);
+    broker.received(&mut session);
+    session.handle_bytes(&broker.bytes(&[Packet::PingResp]), 1);
+    let [Event::Disconnected { reason }] = &events(&mut session)[..] else {
+        panic!()
+    };
+    assert_eq!(
+        reason.to_string(),
+        "the server answered CONNECT with PINGRESP, not CONNACK"
+    );
+}
+
+#[test]
+fn a_server_disconnect_carries_its_reason() {
+    let (mut session, broker) = connected(Version::V5, accepted());
+    let mut disconnect = v5::Disconnect::new();
+    disconnect.reason_code = DisconnectReasonCode::SessionTakenOver;
+    session.handle_bytes(&broker.bytes(&[Packet::Disconnect(disconnect)]), 5);
+    let [Event::Disconnected { reason }] = &events(&mut session)[..] else {
+        panic!()
+    };
+    assert_eq!(
+        reason.to_string(),
+        "the broker closed the connection: another client connected with the same client id (session taken over) (reason code 0x8E)"
+    );
+}
+
+#[test]
+fn disconnect_says_goodbye() {
+    for version in both_versions() {
+        let (mut session, broker) = connected(version, accepted());
+        session.disconnect(5);
+        assert!(matches!(
+            broker.received(&mut session)[..],
+            [Packet::Disconnect(_)]
+        ));
+        assert_eq!(
+            events(&mut session),
+            vec![Event::Disconnected {
+                reason: DisconnectReason::ClientRequested
+            }]
+        );
+        assert_eq!(session.state(), State::Disconnected);
+    }
+}
+
+#[test]
+fn a_closed_transport_is_reported_once() {
+    let (mut session, _) = connected(Version::V5, accepted());
+    session.handle_closed("the connection to ws://127.0.0.1:1/mqtt closed (code 1006)");
+    session.handle_closed("again");
+    assert_eq!(
+        events(&mut session),
+        vec![Event::Disconnected {
+            reason: DisconnectReason::TransportClosed(
+                "the connection to ws://127.0.0.1:1/mqtt closed (code 1006)".into()
+            )
+        }]
+    );
+}
+
+#[test]
+fn a_resumed_session_resends_what_was_in_flight_with_dup() {
+    let (mut session, broker) = connected(Version::V3_1_1, accepted());
+    session
+        .publish(Message::new("a", "one", QoS::AtLeastOnce), 5)
+        .unwrap();
+    session
+        .publish(Message::new("a", "two", QoS::ExactlyOnce), 5)
+        .unwrap();
+    let sent = broker.received(&mut session);
+    let Packet::Publish(two) = &sent[1] else {
+        panic!()
+    };
+    // PUBREC for the QoS 2 message came; then the link dropped.
+    session.handle_bytes(
+        &broker.bytes(&[Packet::PubRec(v5::PubRec::new(two.pkid))]),
+        6,
+    );
+    broker.received(&mut session);
+    session.handle_closed("closed");
+    events(&mut session);
+
+    session.connect(100);
+    broker.received(&mut session);
+    broker.connack(
+        &mut session,
+        ConnAck::new(ConnectReturnCode::Success, true),
+        101,
+    );
+    let resent = broker.received(&mut session);
+    let [Packet::Publish(one), Packet::PubRel(pubrel)] = &resent[..] else {
+        panic!("{resent:?}")
+    };
+    assert!(one.dup);
+    assert_eq!(&one.payload[..], b"one");
+    assert_eq!(pubrel.pkid, two.pkid);
+}
+
+#[test]
+fn a_lost_session_sends_in_flight_messages_anew() {
+    let (mut session, broker) = connected(Version::V5, accepted());
+    session
+        .publish(Message::new("a", "two", QoS::ExactlyOnce), 5)
+        .unwrap();
+    let sent = broker.received(&mut session);
+    let Packet::Publish(two) = &sent[0] else {
+        panic!()
+    };
+    session.handle_bytes(
+        &broker.bytes(&[Packet::PubRec(v5::PubRec::new(two.pkid))]),
+        6,
+    );
+    broker.received(&mut session);
+    session.handle_closed("closed");
+
+    session.connect(100);
+    broker.received(&mut session);
+    broker.connack(&mut session, accepted(), 101);
+    let resent = broker.received(&mut session);
+    let [Packet::Publish(again)] = &resent[..] else {
+        panic!("{resent:?}")
+    };
+    assert!(!again.dup);
+    assert_eq!(&again.payload[..], b"two");
+}
+
+#[test]
+fn many_packets_in_one_call_come_out_as_one_transmit() {
+    let (mut session, broker) = connected(Version::V5, accepted());
+    let incoming: Vec<Packet> = (1..=50)
+        .map(|pkid| Packet::Publish(publish_packet("t", QoS::AtLeastOnce, pkid, "x")))
+        .collect();
+    session.handle_bytes(&broker.bytes(&incoming), 5);
+    assert_eq!(
+        broker.received(&mut session).len(),
+        50,
+        "50 PUBACKs in one buffer"
+    );
+    assert_eq!(session.poll_transmit(), None);
+    assert_eq!(events(&mut session).len(), 50);
+}
+
+#[test]
+fn packet_ids_skip_those_still_in_use() {
+    let (mut session, broker) = connected(Version::V5, accepted());
+    session.next_packet_id = u16::MAX;
+    session
+        .publish(Message::new("a", "x", QoS::AtLeastOnce), 5)
+        .unwrap();
+    session
+        .publish(Message::new("a", "y", QoS::AtLeastOnce), 5)
+        .unwrap();
+    let pkids: Vec<u16> = broker
+        .received(&mut session)
+        .into_iter()
+        .map(|packet| match packet {
+            Packet::Publish(publish) => publish.pkid,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(pkids, [u16::MAX, 1], "0 is never a packet id");
+    session.next_packet_id = u16::MAX;
+    session
+        .subscribe(vec![("a".into(), QoS::AtMostOnce)], 6)
+        .unwrap();
+    let [Packet::Subscribe(subscribe)] = &broker.received(&mut session)[..] else {
+        panic!()
+    };
+    assert_eq!(subscribe.pkid, 2, "65535 and 1 are in flight");
+}
