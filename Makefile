@@ -1,0 +1,29 @@
+# The two commands of the README: `make dev` and `make test`. Each sets up what is missing first.
+SHELL := /bin/bash
+export PATH := $(CURDIR)/scripts/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export TRUNK_SKIP_VERSION_CHECK := true
+
+.PHONY: setup test test-native test-browser dev dist
+
+## setup: install the pinned tools (idempotent)
+setup:
+	scripts/setup
+
+## test: set up, then run every test
+test: setup test-native test-browser
+
+## test-native: the engine's unit and property tests, and the native tests against real brokers
+test-native:
+	cargo test --all-targets
+
+## test-browser: wasm-bindgen-test in headless Chrome against a local Mosquitto
+test-browser:
+	scripts/browser-test
+
+## dev: set up, start a local Mosquitto, serve the app pointed at it
+dev: setup
+	scripts/dev
+
+## dist: the release build in dist/, for any static host (PUBLIC_URL=/sub/path/ for a sub-path)
+dist: setup
+	trunk build --release --public-url "$${PUBLIC_URL:-/}"
