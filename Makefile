@@ -3,14 +3,14 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/scripts/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export TRUNK_SKIP_VERSION_CHECK := true
 
-.PHONY: setup test test-native test-browser dev dist
+.PHONY: setup test test-native test-browser test-e2e dev dist
 
 ## setup: install the pinned tools (idempotent)
 setup:
 	scripts/setup
 
 ## test: set up, then run every test
-test: setup test-native test-browser
+test: setup test-native test-browser test-e2e
 
 ## test-native: the engine's unit and property tests, and the native tests against real brokers
 test-native:
@@ -19,6 +19,11 @@ test-native:
 ## test-browser: wasm-bindgen-test in headless Chrome against a local Mosquitto
 test-browser:
 	scripts/browser-test
+
+## test-e2e: the release build in headless Chromium with the tutorial's own pub.py and sub.py
+test-e2e:
+	trunk build --release --dist target/e2e-dist
+	node tests/e2e/tutorial.mjs target/e2e-dist
 
 ## dev: set up, start a local Mosquitto, serve the app pointed at it
 dev: setup
