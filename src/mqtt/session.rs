@@ -588,17 +588,25 @@ impl Session {
             }
         }
         self.state = State::Connected;
-        if !connack.session_present {
-            // The broker has no record of what was half done: start those exchanges again.
-            self.incoming_qos2.clear();
-            for in_flight in self.in_flight.values_mut() {
-                in_flight.released = false;
-            }
-        }
-        self.resend_unacknowledged(connack.session_present, now);
         self.events.push_back(Event::Connected {
             session_present: connack.session_present,
         });
+        if !connack.session_present {
+            // The broker has no record of what was half done. A QoS 2 message it answered
+            // with PUBREC is its own (section 4.3.3) and is never sent again; the rest start
+            // afresh below.
+            self.incoming_qos2.clear();
+            let released: Vec<u16> = (self.in_flight.iter())
+                .filter(|(_, in_flight)| in_flight.released)
+                .map(|(pkid, _)| *pkid)
+                .collect();
+            for pkid in released {
+                if let Some(in_flight) = self.take_in_flight(pkid) {
+                    self.events.push_back(Event::Published { id: in_flight.id });
+                }
+            }
+        }
+        self.resend_unacknowledged(connack.session_present, now);
         self.fill_window(now);
     }
 
@@ -683,14 +691,9 @@ impl Session {
 
     /// PUBACK, PUBCOMP or a failed PUBREC: the exchange for `pkid` is over.
     fn finish_publish(&mut self, pkid: u16, reason: ReasonCode, now: Millis) {
-        let Some(in_flight) = self.in_flight.remove(&pkid) else {
+        let Some(in_flight) = self.take_in_flight(pkid) else {
             return; // a late or repeated acknowledgement
         };
-        if self.send_order.front() == Some(&pkid) {
-            self.send_order.pop_front();
-        } else {
-            self.send_order.retain(|id| *id != pkid);
-        }
         self.events.push_back(if reason.is_failure() {
             Event::PublishFailed {
                 id: in_flight.id,
@@ -700,6 +703,17 @@ impl Session {
             Event::Published { id: in_flight.id }
         });
         self.fill_window(now);
+    }
+
+    fn take_in_flight(&mut self, pkid: u16) -> Option<InFlight> {
+        let in_flight = self.in_flight.remove(&pkid)?;
+        // Acknowledgements mostly come in order: the common case is the front.
+        if self.send_order.front() == Some(&pkid) {
+            self.send_order.pop_front();
+        } else {
+            self.send_order.retain(|id| *id != pkid);
+        }
+        Some(in_flight)
     }
 
     fn handle_suback(&mut self, suback: v5::SubAck) {

@@ -732,21 +732,26 @@ fn a_resumed_session_resends_what_was_in_flight_with_dup() {
 }
 
 #[test]
-fn a_lost_session_sends_in_flight_messages_anew() {
+fn a_lost_session_sends_in_flight_messages_anew_but_not_what_the_broker_took() {
     let (mut session, broker) = connected(Version::V5, accepted());
-    session
+    let one = session
+        .publish(Message::new("a", "one", QoS::AtLeastOnce), 5)
+        .unwrap();
+    let two = session
         .publish(Message::new("a", "two", QoS::ExactlyOnce), 5)
         .unwrap();
     let sent = broker.received(&mut session);
-    let Packet::Publish(two) = &sent[0] else {
+    let Packet::Publish(two_sent) = &sent[1] else {
         panic!()
     };
+    // The broker answered the QoS 2 message with PUBREC: it is the broker's now.
     session.handle_bytes(
-        &broker.bytes(&[Packet::PubRec(v5::PubRec::new(two.pkid))]),
+        &broker.bytes(&[Packet::PubRec(v5::PubRec::new(two_sent.pkid))]),
         6,
     );
     broker.received(&mut session);
     session.handle_closed("closed");
+    events(&mut session);
 
     session.connect(100);
     broker.received(&mut session);
@@ -756,7 +761,21 @@ fn a_lost_session_sends_in_flight_messages_anew() {
         panic!("{resent:?}")
     };
     assert!(!again.dup);
-    assert_eq!(&again.payload[..], b"two");
+    assert_eq!(&again.payload[..], b"one");
+    assert_eq!(
+        events(&mut session),
+        vec![
+            Event::Connected {
+                session_present: false
+            },
+            Event::Published { id: two }
+        ]
+    );
+    session.handle_bytes(
+        &broker.bytes(&[Packet::PubAck(v5::PubAck::new(again.pkid))]),
+        102,
+    );
+    assert_eq!(events(&mut session), vec![Event::Published { id: one }]);
 }
 
 #[test]
