@@ -103,7 +103,6 @@ fn two_hundred_qos2_messages_arrive_exactly_once() {
 /// carrying return code 1, "unacceptable protocol version": the user should read that, not
 /// a complaint about a malformed packet.
 #[test]
-#[ignore = "engine bug: a 3.1.1 CONNACK to a 5.0 CONNECT reads as malformed (codec.rs, V5 read)"]
 fn mqtt5_is_refused_as_an_unsupported_version() {
     let broker = Aedes::start();
     let mut client = Client::open(broker.ws_port, options(Version::V5, "modern")).unwrap();

@@ -14,6 +14,9 @@
 //!   wait forever for bytes that never come: past framing, every error is "malformed";
 //! - `Connect::write` patches its flags byte at an offset from the start of the buffer, so it
 //!   corrupts a buffer that already holds bytes: CONNECT is written into a buffer of its own;
+//! - a broker that speaks only 3.1.1 answers a 5.0 CONNECT with a 3.1.1 CONNACK (return code
+//!   1, unacceptable protocol version), which mqttbytes' 5.0 reader calls malformed: it is read
+//!   as the refusal it is;
 //! - a 5.0 CONNACK without properties is written without its property length, which its own
 //!   reader then refuses: an empty property list is written instead.
 
@@ -111,6 +114,13 @@ impl StreamDecoder {
                 .map(Some);
         }
         let max = self.max_packet_size;
+        if self.version == Version::V5 && first_byte == 0x20 && header.frame_length() == 4 {
+            // A 5.0 CONNACK always has a property length. One without is a 3.1.1 broker's
+            // answer to a 5.0 CONNECT, most often "unacceptable protocol version" (1).
+            return v4::read(&mut self.buffer, max)
+                .map(|packet| Some(from_v3(packet)))
+                .map_err(malformed);
+        }
         match self.version {
             Version::V5 => v5::read(&mut self.buffer, max).map_err(malformed),
             Version::V3_1_1 => v4::read(&mut self.buffer, max)

@@ -121,6 +121,20 @@ fn v5_disconnect_with_a_reason_code_and_no_properties_is_read() {
 }
 
 #[test]
+fn a_v3_broker_refusing_a_v5_connect_is_understood() {
+    let mut raw = BytesMut::from(&[0x20u8, 0x02, 0x00, 0x01][..]);
+    assert!(
+        v5::read(&mut raw, 100).is_err(),
+        "mqttbytes calls it malformed"
+    );
+    let Packet::ConnAck(connack) = decode_one(&[0x20, 0x02, 0x00, 0x01], Version::V5).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(connack.code, ConnectReturnCode::UnsupportedProtocolVersion);
+}
+
+#[test]
 fn wrong_fixed_header_flags_are_malformed() {
     // PUBACK with flags 0b0001: mqttbytes accepts it.
     let mut raw = BytesMut::from(&[0x41u8, 0x02, 0x00, 0x01][..]);
