@@ -1,0 +1,373 @@
+//! The browser driver against a real Mosquitto over WebSocket, in headless Chromium.
+//! Run with scripts/browser-test, which starts the broker.
+
+#![cfg(target_arch = "wasm32")]
+
+mod browser_support;
+
+use browser_support::*;
+use leptos::prelude::*;
+use wasm_bindgen_test::*;
+use wasm_mqtt::browser::{Client, Outcome, Status, SubState};
+use wasm_mqtt::mqtt::{ConnectOptions, Credentials, Message, PublishError, QoS, Version};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn options(version: Version) -> ConnectOptions {
+    let mut options = ConnectOptions::new(unique("driver"));
+    options.version = version;
+    options
+}
+
+fn status(client: Client) -> Status {
+    client.status().get_untracked()
+}
+
+/// Connects and waits for CONNACK.
+async fn connected(version: Version) -> Client {
+    let client = Client::new();
+    client.connect(&ws_url(), options(version));
+    assert_eq!(status(client), Status::Connecting);
+    wait_until(
+        "CONNACK",
+        5_000,
+        || status(client).is_connected(),
+        || format!("{:?}", status(client)),
+    )
+    .await;
+    client
+}
+
+/// Waits for the connection to fail and returns the reason shown.
+async fn failure(client: Client) -> String {
+    wait_until(
+        "the connection to fail",
+        10_000,
+        || matches!(status(client), Status::Disconnected { .. }),
+        || format!("{:?}", status(client)),
+    )
+    .await;
+    match status(client) {
+        Status::Disconnected { reason, by_you } => {
+            assert!(!by_you, "a failure, not a disconnect the user asked for");
+            reason
+        }
+        other => unreachable!("{other:?}"),
+    }
+}
+
+async fn round_trip_at_every_qos(version: Version) {
+    let client = connected(version).await;
+    let topic = unique("driver/qos");
+    client
+        .subscribe(&topic, QoS::ExactlyOnce)
+        .expect("subscribes");
+    let granted = || {
+        client
+            .subscriptions()
+            .with_untracked(|subscriptions| subscriptions.first().map(|s| s.state.clone()))
+    };
+    wait_until(
+        "SUBACK",
+        5_000,
+        || granted().is_some_and(|state| !matches!(state, SubState::Pending(_))),
+        || format!("{:?}", granted()),
+    )
+    .await;
+    assert_eq!(granted(), Some(SubState::Granted(QoS::ExactlyOnce)));
+
+    for qos in [QoS::AtMostOnce, QoS::AtLeastOnce, QoS::ExactlyOnce] {
+        let payload = format!("at qos {}", qos as u8);
+        client
+            .publish(Message::new(topic.clone(), payload, qos))
+            .expect("publishes");
+    }
+    let received = || {
+        client.received().with_untracked(|log| {
+            log.iter()
+                .map(|(_, m)| (String::from_utf8_lossy(&m.payload).into_owned(), m.qos))
+                .collect::<Vec<_>>()
+        })
+    };
+    wait_until(
+        "three messages back",
+        5_000,
+        || received().len() == 3,
+        || format!("{:?}", received()),
+    )
+    .await;
+    let mut received = received();
+    received.sort_by_key(|(_, qos)| *qos as u8);
+    assert_eq!(
+        received,
+        [
+            ("at qos 0".to_string(), QoS::AtMostOnce),
+            ("at qos 1".to_string(), QoS::AtLeastOnce),
+            ("at qos 2".to_string(), QoS::ExactlyOnce),
+        ]
+    );
+    let outcomes = || {
+        client.sent().with_untracked(|log| {
+            log.iter()
+                .map(|(_, s)| s.outcome.clone())
+                .collect::<Vec<_>>()
+        })
+    };
+    wait_until(
+        "every publish acknowledged",
+        5_000,
+        || outcomes().iter().all(|o| *o == Outcome::Delivered),
+        || format!("{:?}", outcomes()),
+    )
+    .await;
+    assert_eq!(outcomes().len(), 3);
+
+    client.unsubscribe(&topic).expect("unsubscribes");
+    wait_until(
+        "UNSUBACK",
+        5_000,
+        || client.subscriptions().with_untracked(Vec::is_empty),
+        || format!("{:?}", client.subscriptions().get_untracked()),
+    )
+    .await;
+    client.disconnect();
+    assert!(matches!(
+        status(client),
+        Status::Disconnected { by_you: true, .. }
+    ));
+}
+
+#[wasm_bindgen_test]
+async fn round_trip_at_qos_0_1_2_over_mqtt_5() {
+    round_trip_at_every_qos(Version::V5).await;
+}
+
+#[wasm_bindgen_test]
+async fn round_trip_at_qos_0_1_2_over_mqtt_3_1_1() {
+    round_trip_at_every_qos(Version::V3_1_1).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_wrong_password_is_named() {
+    for version in [Version::V3_1_1, Version::V5] {
+        let client = Client::new();
+        let mut options = options(version);
+        options.credentials = Some(Credentials {
+            username: "alice".into(),
+            password: "wrong".into(),
+        });
+        client.connect(&ws_auth_url(), options);
+        let reason = failure(client).await;
+        // Mosquitto 2.0.11 answers "not authorized" (3.1.1 return code 5, 5.0 reason 0x87).
+        assert!(
+            reason.contains("the broker refused the connection: not authorized")
+                || reason.contains("the broker refused the connection: bad user name or password"),
+            "{version:?}: {reason}"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_right_password_connects() {
+    let client = Client::new();
+    let mut options = options(Version::V5);
+    options.credentials = Some(Credentials {
+        username: "alice".into(),
+        password: "secret1".into(),
+    });
+    client.connect(&ws_auth_url(), options);
+    wait_until(
+        "CONNACK",
+        5_000,
+        || status(client).is_connected(),
+        || format!("{:?}", status(client)),
+    )
+    .await;
+    client.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_port_is_named() {
+    let client = Client::new();
+    let url = closed_url();
+    client.connect(&url, options(Version::V5));
+    let reason = failure(client).await;
+    assert!(
+        reason.contains(&format!("could not open a WebSocket to {url}")),
+        "{reason}"
+    );
+    assert!(reason.contains("The port may be closed"), "{reason}");
+}
+
+#[wasm_bindgen_test]
+async fn a_server_that_is_not_mqtt_over_websocket_is_named() {
+    let client = Client::new();
+    client.connect(&tcp_as_ws_url(), options(Version::V5));
+    let reason = failure(client).await;
+    assert!(
+        reason.contains("does not speak MQTT over WebSocket"),
+        "{reason}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn websocket_servers_that_are_not_mqtt_are_named() {
+    let cases = [
+        (
+            "close",
+            "accepted the WebSocket but closed it before answering CONNECT",
+        ),
+        ("close", "1002: protocol error"),
+        ("echo", "answered CONNECT with CONNECT, not CONNACK"),
+        ("text", "sent a text message"),
+    ];
+    for (path, expected) in cases {
+        let client = Client::new();
+        client.connect(&not_mqtt_url(path), options(Version::V5));
+        let reason = failure(client).await;
+        assert!(reason.contains(expected), "{path}: {reason}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn bad_addresses_are_named_at_once() {
+    let client = Client::new();
+    let cases = [
+        (
+            "http://127.0.0.1:8083/mqtt",
+            "reached with ws://127.0.0.1:8083/mqtt",
+        ),
+        ("mqtt://127.0.0.1:1883", "cannot open plain TCP"),
+        ("127.0.0.1:8083", "must start with ws:// or wss://"),
+        ("ws://[::1/mqtt", "the browser refused the address"),
+    ];
+    for (url, expected) in cases {
+        client.connect(url, options(Version::V5));
+        match status(client) {
+            Status::Disconnected {
+                reason,
+                by_you: false,
+            } => assert!(reason.contains(expected), "{url}: {reason}"),
+            other => panic!("{url}: {other:?}"),
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn invalid_settings_are_named() {
+    let client = Client::new();
+    let mut options = options(Version::V5);
+    options.client_id = String::new();
+    options.clean_start = false;
+    client.connect(&ws_url(), options);
+    let reason = failure(client).await;
+    assert!(reason.contains("settings are not valid"), "{reason}");
+    assert!(reason.contains("clean start"), "{reason}");
+}
+
+#[wasm_bindgen_test]
+async fn the_timer_keeps_an_idle_connection_alive() {
+    // Keep-alive 1 s: without pings the broker drops the client after 1.5 s.
+    let client = Client::new();
+    let mut options = options(Version::V3_1_1);
+    options.keep_alive_secs = 1;
+    options.response_timeout_ms = 1_000;
+    client.connect(&ws_url(), options);
+    wait_until(
+        "CONNACK",
+        5_000,
+        || status(client).is_connected(),
+        || format!("{:?}", status(client)),
+    )
+    .await;
+    pause(3_500).await;
+    assert!(status(client).is_connected(), "{:?}", status(client));
+    client.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn commands_of_one_turn_go_out_in_one_send() {
+    let client = connected(Version::V5).await;
+    let topic = unique("driver/coalesce");
+    client
+        .subscribe(&topic, QoS::AtMostOnce)
+        .expect("subscribes");
+    wait_until(
+        "SUBACK",
+        5_000,
+        || {
+            client.subscriptions().with_untracked(|s| {
+                s.first()
+                    .is_some_and(|s| matches!(s.state, SubState::Granted(_)))
+            })
+        },
+        || format!("{:?}", client.subscriptions().get_untracked()),
+    )
+    .await;
+
+    // Count the WebSocket sends that carry this topic from here on (other tests run meanwhile).
+    let count_sends = js_sys::Function::new_with_args(
+        "topic",
+        "const send = WebSocket.prototype.send;
+         globalThis.__sends = 0;
+         globalThis.__restoreSend = () => { WebSocket.prototype.send = send; };
+         WebSocket.prototype.send = function (data) {
+           if (new TextDecoder().decode(data).includes(topic)) globalThis.__sends++;
+           return send.call(this, data);
+         };",
+    );
+    count_sends
+        .call1(&wasm_bindgen::JsValue::NULL, &topic.as_str().into())
+        .unwrap();
+    let sends = || {
+        js_sys::Reflect::get(&js_sys::global(), &"__sends".into())
+            .ok()
+            .and_then(|value| value.as_f64())
+            .unwrap_or(-1.0)
+    };
+    // QoS 0: QoS 1 and 2 would wait for room in the broker's receive window.
+    for n in 0..100 {
+        client
+            .publish(Message::new(topic.clone(), format!("{n}"), QoS::AtMostOnce))
+            .expect("publishes");
+    }
+    assert_eq!(sends(), 0.0, "nothing is sent before the turn ends");
+    pause(0).await;
+    assert_eq!(sends(), 1.0, "one send for 100 publishes");
+    wait_until(
+        "100 messages back",
+        5_000,
+        || client.received().with_untracked(|log| log.total()) == 100,
+        || {
+            format!(
+                "{} received",
+                client.received().with_untracked(|log| log.total())
+            )
+        },
+    )
+    .await;
+    js_sys::Function::new_no_args("globalThis.__restoreSend()")
+        .call0(&wasm_bindgen::JsValue::NULL)
+        .unwrap();
+    client.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn a_closed_client_refuses_to_publish() {
+    let client = connected(Version::V5).await;
+    client.disconnect();
+    assert_eq!(
+        client.publish(Message::new("t", "x", QoS::AtMostOnce)),
+        Err(PublishError::NotConnected)
+    );
+    // Connecting again on the same client works.
+    client.connect(&ws_url(), options(Version::V5));
+    wait_until(
+        "CONNACK again",
+        5_000,
+        || status(client).is_connected(),
+        || format!("{:?}", status(client)),
+    )
+    .await;
+    client.disconnect();
+}
