@@ -539,9 +539,9 @@ fn page_is_https() -> bool {
 fn js_error_text(error: &JsValue) -> String {
     if let Some(error) = error.dyn_ref::<js_sys::Error>() {
         String::from(error.message())
-    } else if let Some(text) = error.as_string() {
-        text
     } else {
-        format!("{error:?}")
+        error
+            .as_string()
+            .unwrap_or_else(|| "an unknown error".into())
     }
 }

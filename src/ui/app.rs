@@ -1,0 +1,69 @@
+//! The app: the driver, the forms, and the page's link driving them.
+
+use super::connection_panel::{ConnectionForm, ConnectionPanel};
+use super::counter::Counter;
+use super::error_list::ErrorList;
+use super::params::LaunchParams;
+use super::publish_view::PublishView;
+use super::share_link::ShareLink;
+use super::subscribe_view::{SubscribeForm, SubscribeView};
+use crate::browser::{Client, Log, Status};
+use leptos::prelude::*;
+
+/// The whole app. `query` stands in for the page's own query string (tests mount it with one).
+#[component]
+pub fn App(#[prop(optional, into)] query: Option<String>) -> impl IntoView {
+    let query = query.unwrap_or_else(page_query);
+    let params = LaunchParams::from_query(&query);
+    let client = Client::new();
+    let form = ConnectionForm::new(&params);
+    let publish_log = RwSignal::new(Log::new(200));
+    let counter = Counter::new(client, publish_log, &params);
+    let subscribe = SubscribeForm::new(&params);
+    let link_problems = RwSignal::new(params.problems.clone());
+
+    if params.subscribe || params.publish {
+        let (subscribe_on_connect, publish_on_connect) = (params.subscribe, params.publish);
+        let counter_started = StoredValue::new(false);
+        Effect::new(move |_| {
+            let Status::Connected { session_present } = client.status().get() else {
+                return;
+            };
+            // Each new session, as the tutorial's sub.py subscribes in on_connect.
+            if subscribe_on_connect && !session_present {
+                subscribe.subscribe(client);
+            }
+            if publish_on_connect && !counter_started.get_value() {
+                counter_started.set_value(true);
+                counter.start();
+            }
+        });
+    }
+    if params.connect {
+        form.connect(client);
+    }
+
+    view! {
+        <header class="top">
+            <h1>"MQTT in the browser"</h1>
+            <p class="hint">
+                "The Python tutorial's pub.py and sub.py, over MQTT 3.1.1 or 5.0 on a WebSocket."
+            </p>
+        </header>
+        <ErrorList client link_problems />
+        <main class="panels">
+            <ConnectionPanel client form />
+            <PublishView client counter log=publish_log />
+            <SubscribeView client form=subscribe />
+        </main>
+        <footer>
+            <ShareLink form counter subscribe />
+        </footer>
+    }
+}
+
+fn page_query() -> String {
+    web_sys::window()
+        .and_then(|window| window.location().search().ok())
+        .unwrap_or_default()
+}

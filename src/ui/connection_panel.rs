@@ -1,0 +1,200 @@
+//! The connection form: broker, client id, credentials, version, keep-alive, clean start;
+//! Connect and Disconnect; the state.
+
+use super::params::LaunchParams;
+use super::settings::{default_broker, ConnectSettings};
+use super::status_line::StatusLine;
+use super::{page_is_https, random_client_id};
+use crate::browser::{Client, Status};
+use crate::mqtt::Version;
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+
+/// What the form holds.
+#[derive(Clone, Copy)]
+pub struct ConnectionForm {
+    pub broker: RwSignal<String>,
+    pub client_id: RwSignal<String>,
+    pub username: RwSignal<String>,
+    pub password: RwSignal<String>,
+    pub version: RwSignal<Version>,
+    pub keep_alive: RwSignal<String>,
+    pub clean_start: RwSignal<bool>,
+    /// What is wrong with the form, if the last Connect found something.
+    pub problem: RwSignal<Option<String>>,
+}
+
+impl ConnectionForm {
+    pub fn new(params: &LaunchParams) -> Self {
+        Self {
+            broker: RwSignal::new(
+                params
+                    .broker
+                    .clone()
+                    .unwrap_or_else(|| default_broker(page_is_https()).to_string()),
+            ),
+            client_id: RwSignal::new(params.client_id.clone().unwrap_or_else(random_client_id)),
+            username: RwSignal::new(params.username.clone().unwrap_or_default()),
+            password: RwSignal::new(String::new()),
+            version: RwSignal::new(params.version.unwrap_or_default()),
+            keep_alive: RwSignal::new("60".to_string()),
+            clean_start: RwSignal::new(true),
+            problem: RwSignal::new(None),
+        }
+    }
+
+    fn settings(&self) -> ConnectSettings {
+        ConnectSettings {
+            client_id: self.client_id.get_untracked(),
+            username: self.username.get_untracked(),
+            password: self.password.get_untracked(),
+            version: self.version.get_untracked(),
+            keep_alive: self.keep_alive.get_untracked(),
+            clean_start: self.clean_start.get_untracked(),
+        }
+    }
+
+    /// Connects with what the form holds, or says what is wrong with it.
+    pub fn connect(&self, client: Client) {
+        match self.settings().options() {
+            Ok(options) => {
+                self.problem.set(None);
+                client.connect(&self.broker.get_untracked(), options);
+            }
+            Err(problem) => self.problem.set(Some(problem)),
+        }
+    }
+}
+
+#[component]
+pub fn ConnectionPanel(client: Client, form: ConnectionForm) -> impl IntoView {
+    let status = client.status();
+    let active = move || status.with(Status::is_active);
+    let on_submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        form.connect(client);
+    };
+    view! {
+        <section class="panel" aria-labelledby="connection-heading">
+            <h2 id="connection-heading">"Connection"</h2>
+            <form on:submit=on_submit novalidate>
+                <fieldset disabled=active>
+                    <div class="field wide">
+                        <label for="broker-url">"Broker URL"</label>
+                        <input
+                            id="broker-url"
+                            type="text"
+                            inputmode="url"
+                            autocomplete="off"
+                            spellcheck="false"
+                            bind:value=form.broker
+                        />
+                    </div>
+                    <div class="field wide">
+                        <label for="client-id">"Client id"</label>
+                        <div class="with-button">
+                            <input
+                                id="client-id"
+                                type="text"
+                                autocomplete="off"
+                                spellcheck="false"
+                                bind:value=form.client_id
+                            />
+                            <button
+                                id="new-client-id"
+                                type="button"
+                                title="Make a new random client id"
+                                on:click=move |_| form.client_id.set(random_client_id())
+                            >
+                                "New id"
+                            </button>
+                        </div>
+                    </div>
+                    <div class="field">
+                        <label for="username">"User name"</label>
+                        <input
+                            id="username"
+                            type="text"
+                            autocomplete="username"
+                            bind:value=form.username
+                        />
+                    </div>
+                    <div class="field">
+                        <label for="password">"Password"</label>
+                        <input
+                            id="password"
+                            type="password"
+                            autocomplete="current-password"
+                            bind:value=form.password
+                        />
+                    </div>
+                    <div class="field">
+                        <label for="version">"MQTT version"</label>
+                        <select
+                            id="version"
+                            prop:value=move || form.version.get().label()
+                            on:change=move |event| {
+                                form.version.set(
+                                    if event_target_value(&event) == "3.1.1" {
+                                        Version::V3_1_1
+                                    } else {
+                                        Version::V5
+                                    },
+                                )
+                            }
+                        >
+                            <option value="5.0" selected=move || form.version.get() == Version::V5>
+                                "5.0"
+                            </option>
+                            <option
+                                value="3.1.1"
+                                selected=move || form.version.get() == Version::V3_1_1
+                            >
+                                "3.1.1"
+                            </option>
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="keep-alive">"Keep-alive (s)"</label>
+                        <input
+                            id="keep-alive"
+                            type="number"
+                            min="0"
+                            max="65535"
+                            bind:value=form.keep_alive
+                        />
+                    </div>
+                    <div class="field check">
+                        <input id="clean-start" type="checkbox" bind:checked=form.clean_start />
+                        <label for="clean-start">"Clean start"</label>
+                    </div>
+                </fieldset>
+                <div class="actions">
+                    <button id="connect" type="submit" class="primary" disabled=active>
+                        "Connect"
+                    </button>
+                    <button
+                        id="disconnect"
+                        type="button"
+                        disabled=move || !active()
+                        on:click=move |_| client.disconnect()
+                    >
+                        "Disconnect"
+                    </button>
+                </div>
+            </form>
+            {move || {
+                form.problem
+                    .get()
+                    .map(|problem| {
+                        view! {
+                            <p class="problem" role="alert" data-testid="connection-problem">
+                                {problem}
+                            </p>
+                        }
+                    })
+            }}
+            <StatusLine status=status />
+        </section>
+    }
+}

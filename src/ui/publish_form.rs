@@ -1,0 +1,83 @@
+//! Publish one message: topic, payload, QoS, retain.
+
+use super::publish_log::PublishLine;
+use super::qos_select::QosSelect;
+use super::text::{failed_line, sent_line};
+use crate::browser::{Client, Log};
+use crate::mqtt::{Message, QoS};
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+
+#[component]
+pub fn PublishForm(
+    client: Client,
+    log: RwSignal<Log<PublishLine>>,
+    topic: String,
+) -> impl IntoView {
+    let topic = RwSignal::new(topic);
+    let payload = RwSignal::new(String::from("hello from the browser"));
+    let qos = RwSignal::new(QoS::AtMostOnce);
+    let retain = RwSignal::new(false);
+    let problem = RwSignal::new(None::<String>);
+    let on_submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        let topic = topic.get_untracked();
+        let payload = payload.get_untracked();
+        let mut message = Message::new(topic.clone(), payload.clone(), qos.get_untracked());
+        message.retain = retain.get_untracked();
+        let line = match client.publish(message) {
+            Ok(id) => {
+                problem.set(None);
+                PublishLine::sent(sent_line(payload.as_bytes(), &topic), id)
+            }
+            Err(error) => {
+                problem.set(Some(format!("Not published: {error}")));
+                PublishLine::failed(failed_line(&topic, &error.to_string()))
+            }
+        };
+        log.update(|log| {
+            log.push(line);
+        });
+    };
+    view! {
+        <form
+            class="publish-form"
+            on:submit=on_submit
+            novalidate
+            aria-labelledby="message-heading"
+        >
+            <h3 id="message-heading">"One message"</h3>
+            <div class="field wide">
+                <label for="message-topic">"Topic"</label>
+                <input id="message-topic" type="text" spellcheck="false" bind:value=topic />
+            </div>
+            <div class="field wide">
+                <label for="message-payload">"Payload"</label>
+                <textarea id="message-payload" rows="2" bind:value=payload></textarea>
+            </div>
+            <div class="field">
+                <QosSelect id="message-qos" value=qos />
+            </div>
+            <div class="field check">
+                <input id="message-retain" type="checkbox" bind:checked=retain />
+                <label for="message-retain">"Retain"</label>
+            </div>
+            <div class="actions">
+                <button id="message-publish" type="submit" class="primary">
+                    "Publish"
+                </button>
+            </div>
+            {move || {
+                problem
+                    .get()
+                    .map(|problem| {
+                        view! {
+                            <p class="problem" role="alert" data-testid="publish-problem">
+                                {problem}
+                            </p>
+                        }
+                    })
+            }}
+        </form>
+    }
+}
