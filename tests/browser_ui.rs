@@ -166,6 +166,22 @@ async fn connect_subscribe_publish_and_see_it_arrive() {
     page.wait_for_line("[data-testid=subscription-state]", "granted QoS 1")
         .await;
 
+    // Mistakes are named where they were made.
+    page.fill("#filter", "a/#/b").await;
+    page.click("#subscribe").await;
+    let problem = page.text("[data-testid=subscribe-problem]");
+    assert!(
+        problem.starts_with("Not subscribed: invalid topic filter 'a/#/b'"),
+        "{problem}"
+    );
+    page.fill("#message-topic", "a/+").await;
+    page.click("#message-publish").await;
+    let problem = page.text("[data-testid=publish-problem]");
+    assert!(
+        problem.contains("cannot contain the wildcards '+' or '#'"),
+        "{problem}"
+    );
+
     // Markup in a payload is text, never HTML.
     let payload = "<b>bold?</b> & é";
     page.fill("#message-topic", &topic).await;
