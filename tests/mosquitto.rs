@@ -353,7 +353,7 @@ fn a_wrong_password_is_refused_in_words(version: Version) {
     assert_eq!(reason, DisconnectReason::Refused(ReasonCode(0x87)));
     assert_eq!(
         reason.to_string(),
-        "the broker refused the connection: not authorized (reason code 0x87)"
+        "the broker refused the connection: not authorized (reason code 0x87); check the user name and password"
     );
     assert!(!client.is_open());
 }

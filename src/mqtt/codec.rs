@@ -22,7 +22,7 @@
 
 use super::options::Version;
 use super::reason::{from_v3_connect_return, ReasonCode};
-use bytes::{Buf, BytesMut};
+use bytes::BytesMut;
 use mqttbytes::v4;
 pub use mqttbytes::v5::Packet;
 use mqttbytes::v5::{self, ConnectReturnCode, SubscribeReasonCode};

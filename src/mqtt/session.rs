@@ -126,7 +126,14 @@ impl fmt::Display for DisconnectReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ClientRequested => write!(f, "disconnected by you"),
-            Self::Refused(reason) => write!(f, "the broker refused the connection: {reason}"),
+            Self::Refused(reason) => {
+                write!(f, "the broker refused the connection: {reason}")?;
+                // Mosquitto answers a wrong password with "not authorized".
+                match reason.0 {
+                    0x86 | 0x87 => write!(f, "; check the user name and password"),
+                    _ => Ok(()),
+                }
+            }
             Self::ByServer { reason, message } => {
                 write!(f, "the broker closed the connection: {reason}")?;
                 match message {
@@ -136,17 +143,27 @@ impl fmt::Display for DisconnectReason {
             }
             Self::ConnackTimeout { after_ms } => write!(
                 f,
-                "no answer to CONNECT after {:.1} s: is this an MQTT broker?",
-                *after_ms as f64 / 1000.0
+                "no answer to CONNECT after {}: is this an MQTT broker?",
+                Seconds(*after_ms)
             ),
             Self::PingTimeout { after_ms } => write!(
                 f,
-                "the connection is dead: no answer to a ping after {:.1} s",
-                *after_ms as f64 / 1000.0
+                "the connection is dead: no answer to a ping after {}",
+                Seconds(*after_ms)
             ),
             Self::ProtocolViolation(what) => write!(f, "{what}"),
             Self::TransportClosed(what) => write!(f, "{what}"),
         }
+    }
+}
+
+/// Milliseconds shown as seconds to one decimal, without float formatting (which would add
+/// kilobytes to the wasm).
+struct Seconds(u64);
+
+impl fmt::Display for Seconds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{} s", self.0 / 1000, self.0 % 1000 / 100)
     }
 }
 

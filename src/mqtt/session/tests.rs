@@ -134,12 +134,12 @@ fn a_refused_connack_reads_as_words() {
         (
             Version::V3_1_1,
             ConnectReturnCode::BadUserNamePassword,
-            "the broker refused the connection: bad user name or password (reason code 0x86)",
+            "the broker refused the connection: bad user name or password (reason code 0x86); check the user name and password",
         ),
         (
             Version::V3_1_1,
             ConnectReturnCode::NotAuthorized,
-            "the broker refused the connection: not authorized (reason code 0x87)",
+            "the broker refused the connection: not authorized (reason code 0x87); check the user name and password",
         ),
         (
             Version::V5,
