@@ -370,8 +370,14 @@ impl Core {
         }
     }
 
+    /// The session, while it is connected. The engine would queue commands made offline; until
+    /// the app offers that (with reconnecting), they are refused as "not connected".
+    fn connected_session(&mut self) -> Option<&mut Session> {
+        (self.session.as_mut()).filter(|session| session.state() == State::Connected)
+    }
+
     fn publish(&mut self, message: Message) -> Result<PublishId, PublishError> {
-        let session = self.session.as_mut().ok_or(PublishError::NotConnected)?;
+        let session = self.connected_session().ok_or(PublishError::NotConnected)?;
         let sent = Sent {
             id: PublishId(0),
             at: wall_clock(),
@@ -389,7 +395,9 @@ impl Core {
     }
 
     fn subscribe(&mut self, filter: &str, qos: QoS) -> Result<RequestId, SubscribeError> {
-        let session = self.session.as_mut().ok_or(SubscribeError::NotConnected)?;
+        let session = self
+            .connected_session()
+            .ok_or(SubscribeError::NotConnected)?;
         let id = session.subscribe(vec![(filter.to_string(), qos)], now())?;
         self.signals
             .subscriptions
@@ -398,7 +406,9 @@ impl Core {
     }
 
     fn unsubscribe(&mut self, filter: &str) -> Result<RequestId, SubscribeError> {
-        let session = self.session.as_mut().ok_or(SubscribeError::NotConnected)?;
+        let session = self
+            .connected_session()
+            .ok_or(SubscribeError::NotConnected)?;
         let id = session.unsubscribe(vec![filter.to_string()], now())?;
         self.signals
             .subscriptions

@@ -5,17 +5,20 @@
 pub mod codec;
 pub mod options;
 pub mod reason;
+pub mod reconnect;
 pub mod session;
 pub mod topic;
 
 pub use mqttbytes::QoS;
 pub use options::{
     generated_client_id, ConnectOptions, Credentials, OptionsError, Version, Will,
-    DEFAULT_MAX_INFLIGHT, DEFAULT_MAX_PACKET_SIZE,
+    DEFAULT_MAX_INFLIGHT, DEFAULT_MAX_PACKET_SIZE, DEFAULT_MAX_QUEUED_BYTES,
+    DEFAULT_MAX_QUEUED_MESSAGES,
 };
 pub use reason::ReasonCode;
+pub use reconnect::Backoff;
 pub use session::{
-    DisconnectReason, Event, Message, Millis, PublishError, PublishId, RequestId, Session, State,
-    SubscribeError, SubscribeResult,
+    DisconnectReason, Event, Message, Millis, PublishError, PublishId, QueueStats, RequestId,
+    Session, State, SubscribeError, SubscribeResult,
 };
 pub use topic::{TopicError, TopicFilter, TopicName};

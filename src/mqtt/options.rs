@@ -49,6 +49,10 @@ pub const DEFAULT_MAX_PACKET_SIZE: usize = 4 * 1024 * 1024;
 /// (always so on MQTT 3.1.1). Mosquitto refuses QoS 2 past its default of 20.
 pub const DEFAULT_MAX_INFLIGHT: u16 = 20;
 
+/// The default bounds of the queue of unsent messages.
+pub const DEFAULT_MAX_QUEUED_MESSAGES: usize = 10_000;
+pub const DEFAULT_MAX_QUEUED_BYTES: usize = 10 * 1024 * 1024;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConnectOptions {
     pub version: Version,
@@ -67,6 +71,10 @@ pub struct ConnectOptions {
     pub max_inflight: u16,
     /// How long to wait for CONNACK, and for PINGRESP, before the link is declared dead.
     pub response_timeout_ms: u64,
+    /// Bounds on the messages waiting to be sent (while the link is down, or past the
+    /// broker's receive window): a publish past either is refused and counted as dropped.
+    pub max_queued_messages: usize,
+    pub max_queued_bytes: usize,
 }
 
 impl ConnectOptions {
@@ -82,6 +90,8 @@ impl ConnectOptions {
             max_packet_size: DEFAULT_MAX_PACKET_SIZE,
             max_inflight: DEFAULT_MAX_INFLIGHT,
             response_timeout_ms: 10_000,
+            max_queued_messages: DEFAULT_MAX_QUEUED_MESSAGES,
+            max_queued_bytes: DEFAULT_MAX_QUEUED_BYTES,
         }
     }
 

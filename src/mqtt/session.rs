@@ -17,7 +17,7 @@ use super::topic::{TopicError, TopicFilter, TopicName};
 use bytes::{Bytes, BytesMut};
 use mqttbytes::v5::{self, ConnAck, ConnectReturnCode, DisconnectReasonCode};
 use mqttbytes::QoS;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt;
 
 /// Milliseconds on the driver's clock (`performance.now()`, or a test's counter).
@@ -172,8 +172,18 @@ impl fmt::Display for Seconds {
 pub enum PublishError {
     NotConnected,
     InvalidTopic(TopicError),
-    TooLarge { size: usize, max: usize },
-    QoSNotSupported { max: QoS },
+    /// The queue of messages waiting to be sent is at its bound; the message was dropped.
+    QueueFull {
+        messages: usize,
+        bytes: usize,
+    },
+    TooLarge {
+        size: usize,
+        max: usize,
+    },
+    QoSNotSupported {
+        max: QoS,
+    },
     RetainNotSupported,
 }
 
@@ -182,6 +192,10 @@ impl fmt::Display for PublishError {
         match self {
             Self::NotConnected => write!(f, "not connected"),
             Self::InvalidTopic(error) => write!(f, "invalid topic: {error}"),
+            Self::QueueFull { messages, bytes } => write!(
+                f,
+                "the queue of unsent messages is full ({messages} messages, {bytes} bytes): dropped"
+            ),
             Self::TooLarge { size, max } => write!(
                 f,
                 "the message is {size} bytes encoded, over the broker's limit of {max} bytes"
@@ -195,6 +209,28 @@ impl fmt::Display for PublishError {
 }
 
 impl std::error::Error for PublishError {}
+
+impl PublishError {
+    /// The MQTT 5.0 reason code for a refusal found only once the broker's limits are known.
+    fn reason_code(&self) -> ReasonCode {
+        ReasonCode(match self {
+            Self::TooLarge { .. } => 0x95,
+            Self::QoSNotSupported { .. } => 0x9B,
+            Self::RetainNotSupported => 0x9A,
+            _ => 0x80,
+        })
+    }
+}
+
+/// Messages accepted by `publish` and not yet handed to the transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct QueueStats {
+    pub messages: usize,
+    /// Topic and payload bytes.
+    pub bytes: usize,
+    /// Messages refused since the session began because the queue was full.
+    pub dropped: u64,
+}
 
 /// Why `subscribe` or `unsubscribe` refused a request.
 #[derive(Debug, Clone, PartialEq)]
@@ -226,15 +262,10 @@ struct InFlight {
     released: bool,
 }
 
-enum Request {
-    Subscribe {
-        id: RequestId,
-        packet: v5::Subscribe,
-    },
-    Unsubscribe {
-        id: RequestId,
-        packet: v5::Unsubscribe,
-    },
+/// A SUBSCRIBE or UNSUBSCRIBE awaiting its acknowledgement.
+struct Request {
+    id: RequestId,
+    packet: Packet,
 }
 
 /// What the broker's CONNACK allows; MQTT 3.1.1 brokers announce none of it.
@@ -266,8 +297,13 @@ pub struct Session {
     in_flight: HashMap<u16, InFlight>,
     /// Packet ids in the order they were sent, for resending in order after a resume.
     send_order: VecDeque<u16>,
-    /// QoS 1/2 publishes waiting for room in the broker's receive window.
+    /// Publishes not yet sent, in order: while the link is down, or (QoS 1/2) until the
+    /// broker's receive window has room.
     waiting: VecDeque<(PublishId, v5::Publish)>,
+    queue: QueueStats,
+    /// Filters the broker granted, with the QoS asked for: subscribed again when a reconnect
+    /// finds the session gone.
+    subscriptions: BTreeMap<String, QoS>,
     requests: HashMap<u16, Request>,
     /// Incoming QoS 2 packet ids delivered and awaiting PUBREL: a redelivery is not shown twice.
     incoming_qos2: HashSet<u16>,
@@ -293,6 +329,8 @@ impl Session {
             in_flight: HashMap::new(),
             send_order: VecDeque::new(),
             waiting: VecDeque::new(),
+            queue: QueueStats::default(),
+            subscriptions: BTreeMap::new(),
             requests: HashMap::new(),
             incoming_qos2: HashSet::new(),
         })
@@ -306,9 +344,41 @@ impl Session {
         &self.options
     }
 
-    /// QoS 1/2 publishes accepted but not yet acknowledged (in flight or waiting for room).
+    /// Publishes accepted but not yet acknowledged (in flight, or waiting to be sent).
     pub fn unacknowledged(&self) -> usize {
         self.in_flight.len() + self.waiting.len()
+    }
+
+    /// What waits to be sent, and what the bound refused.
+    pub fn queue_stats(&self) -> QueueStats {
+        self.queue
+    }
+
+    /// Every message accepted and not yet acknowledged, oldest first: what a page stores to
+    /// publish again after a reload.
+    pub fn pending_messages(&self) -> Vec<Message> {
+        let in_flight = (self.send_order.iter())
+            .filter_map(|pkid| self.in_flight.get(pkid))
+            .filter(|in_flight| !in_flight.released)
+            .map(|in_flight| &in_flight.publish);
+        let waiting = self.waiting.iter().map(|(_, publish)| publish);
+        in_flight
+            .chain(waiting)
+            .map(|publish| Message {
+                topic: publish.topic.clone(),
+                payload: publish.payload.clone(),
+                qos: publish.qos,
+                retain: publish.retain,
+                properties: publish.properties.clone(),
+            })
+            .collect()
+    }
+
+    /// The filters the broker granted, with the QoS asked for.
+    pub fn subscriptions(&self) -> impl Iterator<Item = (&str, QoS)> {
+        self.subscriptions
+            .iter()
+            .map(|(filter, qos)| (filter.as_str(), *qos))
     }
 
     /// Starts the MQTT handshake on a transport that has just opened.
@@ -355,42 +425,58 @@ impl Session {
         self.send(&Packet::Connect(connect), now);
     }
 
-    /// Publishes a message. QoS 1 and 2 messages past the broker's receive window wait their
-    /// turn in order.
+    /// Publishes a message. While the link is down it waits in the queue, in order, and goes out
+    /// after the next CONNACK; so do QoS 1 and 2 messages past the broker's receive window.
     pub fn publish(&mut self, message: Message, now: Millis) -> Result<PublishId, PublishError> {
-        if self.state != State::Connected {
-            return Err(PublishError::NotConnected);
-        }
         let topic = TopicName::new(message.topic).map_err(PublishError::InvalidTopic)?;
-        if message.qos > self.limits.max_qos {
-            return Err(PublishError::QoSNotSupported {
-                max: self.limits.max_qos,
-            });
-        }
-        if message.retain && !self.limits.retain_available {
-            return Err(PublishError::RetainNotSupported);
-        }
         let mut publish =
             v5::Publish::from_bytes(topic.into_string(), message.qos, message.payload);
         publish.retain = message.retain;
         publish.properties = message.properties;
-        let size = self.encoded_publish_size(&publish);
-        if size > self.limits.max_packet_size {
-            return Err(PublishError::TooLarge {
-                size,
-                max: self.limits.max_packet_size,
+        if self.state == State::Connected {
+            self.check_limits(&publish)?;
+        }
+        let bytes = queued_bytes(&publish);
+        let options = &self.options;
+        if self.queue.messages >= options.max_queued_messages
+            || self.queue.bytes + bytes > options.max_queued_bytes
+        {
+            self.queue.dropped += 1;
+            return Err(PublishError::QueueFull {
+                messages: self.queue.messages,
+                bytes: self.queue.bytes,
             });
         }
         let id = PublishId(self.next_publish_id);
         self.next_publish_id += 1;
-        if publish.qos == QoS::AtMostOnce {
-            self.send(&Packet::Publish(publish), now);
-            self.events.push_back(Event::Published { id });
-        } else {
-            self.waiting.push_back((id, publish));
-            self.fill_window(now);
+        self.waiting.push_back((id, publish));
+        self.queue.messages += 1;
+        self.queue.bytes += bytes;
+        if self.state == State::Connected {
+            self.send_waiting(now);
         }
         Ok(id)
+    }
+
+    /// What the broker's CONNACK forbids: a size, a QoS, retain.
+    fn check_limits(&self, publish: &v5::Publish) -> Result<(), PublishError> {
+        let limits = &self.limits;
+        if publish.qos > limits.max_qos {
+            return Err(PublishError::QoSNotSupported {
+                max: limits.max_qos,
+            });
+        }
+        if publish.retain && !limits.retain_available {
+            return Err(PublishError::RetainNotSupported);
+        }
+        let size = self.encoded_publish_size(publish);
+        if size > limits.max_packet_size {
+            return Err(PublishError::TooLarge {
+                size,
+                max: limits.max_packet_size,
+            });
+        }
+        Ok(())
     }
 
     pub fn subscribe(
@@ -398,9 +484,6 @@ impl Session {
         filters: Vec<(String, QoS)>,
         now: Millis,
     ) -> Result<RequestId, SubscribeError> {
-        if self.state != State::Connected {
-            return Err(SubscribeError::NotConnected);
-        }
         if filters.is_empty() {
             return Err(SubscribeError::NoFilters);
         }
@@ -409,12 +492,7 @@ impl Session {
             let filter = valid_filter(filter)?;
             packet.filters.push(v5::SubscribeFilter::new(filter, qos));
         }
-        let id = self.next_request();
-        packet.pkid = self.allocate_packet_id();
-        self.send(&Packet::Subscribe(packet.clone()), now);
-        self.requests
-            .insert(packet.pkid, Request::Subscribe { id, packet });
-        Ok(id)
+        Ok(self.request(Packet::Subscribe(packet), now))
     }
 
     pub fn unsubscribe(
@@ -422,9 +500,6 @@ impl Session {
         filters: Vec<String>,
         now: Millis,
     ) -> Result<RequestId, SubscribeError> {
-        if self.state != State::Connected {
-            return Err(SubscribeError::NotConnected);
-        }
         if filters.is_empty() {
             return Err(SubscribeError::NoFilters);
         }
@@ -432,16 +507,12 @@ impl Session {
             .into_iter()
             .map(valid_filter)
             .collect::<Result<Vec<_>, _>>()?;
-        let id = self.next_request();
         let packet = v5::Unsubscribe {
-            pkid: self.allocate_packet_id(),
+            pkid: 0,
             filters,
             properties: None,
         };
-        self.send(&Packet::Unsubscribe(packet.clone()), now);
-        self.requests
-            .insert(packet.pkid, Request::Unsubscribe { id, packet });
-        Ok(id)
+        Ok(self.request(Packet::Unsubscribe(packet), now))
     }
 
     /// Says goodbye with DISCONNECT (the broker then drops the will) and ends the link.
@@ -622,9 +693,10 @@ impl Session {
                     self.events.push_back(Event::Published { id: in_flight.id });
                 }
             }
+            self.subscribe_again();
         }
         self.resend_unacknowledged(connack.session_present, now);
-        self.fill_window(now);
+        self.send_waiting(now);
     }
 
     /// After a reconnect: PUBLISH again (with DUP when the broker kept the session) or PUBREL
@@ -644,21 +716,28 @@ impl Session {
             };
             self.send(&packet, now);
         }
-        let mut requests: Vec<(u16, Packet)> = self
-            .requests
-            .iter()
-            .map(|(pkid, request)| {
-                let packet = match request {
-                    Request::Subscribe { packet, .. } => Packet::Subscribe(packet.clone()),
-                    Request::Unsubscribe { packet, .. } => Packet::Unsubscribe(packet.clone()),
-                };
-                (*pkid, packet)
-            })
+        let mut requests: Vec<(u16, Packet)> = (self.requests.iter())
+            .map(|(pkid, request)| (*pkid, request.packet.clone()))
             .collect();
         requests.sort_by_key(|(pkid, _)| *pkid);
         for (_, packet) in requests {
             self.send(&packet, now);
         }
+    }
+
+    /// Asks again for every granted filter, in one SUBSCRIBE that `resend_unacknowledged`
+    /// sends with the other requests.
+    fn subscribe_again(&mut self) {
+        if self.subscriptions.is_empty() {
+            return;
+        }
+        let mut packet = v5::Subscribe::empty_subscribe();
+        for (filter, qos) in &self.subscriptions {
+            packet
+                .filters
+                .push(v5::SubscribeFilter::new(filter.clone(), *qos));
+        }
+        self.store_request(Packet::Subscribe(packet));
     }
 
     fn handle_incoming_publish(&mut self, publish: v5::Publish, now: Millis) {
@@ -719,7 +798,7 @@ impl Session {
         } else {
             Event::Published { id: in_flight.id }
         });
-        self.fill_window(now);
+        self.send_waiting(now);
     }
 
     fn take_in_flight(&mut self, pkid: u16) -> Option<InFlight> {
@@ -734,31 +813,44 @@ impl Session {
     }
 
     fn handle_suback(&mut self, suback: v5::SubAck) {
-        let Some(Request::Subscribe { id, packet }) = self.requests.remove(&suback.pkid) else {
+        let Some(Request {
+            id,
+            packet: Packet::Subscribe(packet),
+        }) = self.requests.remove(&suback.pkid)
+        else {
             return;
         };
-        let results = packet
-            .filters
-            .into_iter()
-            .enumerate()
-            .map(|(index, filter)| SubscribeResult {
+        let mut results = Vec::with_capacity(packet.filters.len());
+        for (index, filter) in packet.filters.into_iter().enumerate() {
+            let outcome = (suback.return_codes.get(index))
+                .map_or(Err(ReasonCode(0x80)), |code| granted_qos(*code));
+            match outcome {
+                Ok(_) => self.subscriptions.insert(filter.path.clone(), filter.qos),
+                Err(_) => self.subscriptions.remove(&filter.path),
+            };
+            results.push(SubscribeResult {
                 filter: filter.path,
-                outcome: suback
-                    .return_codes
-                    .get(index)
-                    .map_or(Err(ReasonCode(0x80)), |code| granted_qos(*code)),
-            })
-            .collect();
+                outcome,
+            });
+        }
         self.events.push_back(Event::Subscribed { id, results });
     }
 
     fn handle_unsuback(&mut self, unsuback: v5::UnsubAck) {
-        if let Some(Request::Unsubscribe { id, packet }) = self.requests.remove(&unsuback.pkid) {
-            self.events.push_back(Event::Unsubscribed {
-                id,
-                filters: packet.filters,
-            });
+        let Some(Request {
+            id,
+            packet: Packet::Unsubscribe(packet),
+        }) = self.requests.remove(&unsuback.pkid)
+        else {
+            return;
+        };
+        for filter in &packet.filters {
+            self.subscriptions.remove(filter);
         }
+        self.events.push_back(Event::Unsubscribed {
+            id,
+            filters: packet.filters,
+        });
     }
 
     fn handle_server_disconnect(&mut self, disconnect: v5::Disconnect) {
@@ -770,23 +862,38 @@ impl Session {
         });
     }
 
-    /// Moves waiting QoS 1/2 publishes into flight while the broker's window has room.
-    fn fill_window(&mut self, now: Millis) {
-        while self.in_flight.len() < usize::from(self.limits.receive_maximum) {
+    /// Sends waiting publishes in order: QoS 0 at once, QoS 1/2 while the broker's receive
+    /// window has room. One the broker's limits forbid fails with the limit's reason code.
+    fn send_waiting(&mut self, now: Millis) {
+        let window = usize::from(self.limits.receive_maximum);
+        while let Some((_, head)) = self.waiting.front() {
+            if head.qos != QoS::AtMostOnce && self.in_flight.len() >= window {
+                break;
+            }
             let Some((id, mut publish)) = self.waiting.pop_front() else {
                 break;
             };
+            self.queue.messages -= 1;
+            self.queue.bytes -= queued_bytes(&publish);
+            if let Err(refusal) = self.check_limits(&publish) {
+                let reason = refusal.reason_code();
+                self.events.push_back(Event::PublishFailed { id, reason });
+                continue;
+            }
+            if publish.qos == QoS::AtMostOnce {
+                self.send(&Packet::Publish(publish), now);
+                self.events.push_back(Event::Published { id });
+                continue;
+            }
             publish.pkid = self.allocate_packet_id();
             self.send(&Packet::Publish(publish.clone()), now);
             self.send_order.push_back(publish.pkid);
-            self.in_flight.insert(
-                publish.pkid,
-                InFlight {
-                    id,
-                    publish,
-                    released: false,
-                },
-            );
+            let in_flight = InFlight {
+                id,
+                publish,
+                released: false,
+            };
+            self.in_flight.insert(in_flight.publish.pkid, in_flight);
         }
     }
 
@@ -800,10 +907,28 @@ impl Session {
         }
     }
 
-    fn next_request(&mut self) -> RequestId {
+    /// Sends a SUBSCRIBE or UNSUBSCRIBE now, or after the next CONNACK while the link is down.
+    fn request(&mut self, packet: Packet, now: Millis) -> RequestId {
+        let (id, pkid) = self.store_request(packet);
+        if self.state == State::Connected {
+            let packet = self.requests[&pkid].packet.clone();
+            self.send(&packet, now);
+        }
+        id
+    }
+
+    /// Gives a request its packet id and keeps it until its acknowledgement.
+    fn store_request(&mut self, mut packet: Packet) -> (RequestId, u16) {
+        let pkid = self.allocate_packet_id();
+        match &mut packet {
+            Packet::Subscribe(subscribe) => subscribe.pkid = pkid,
+            Packet::Unsubscribe(unsubscribe) => unsubscribe.pkid = pkid,
+            _ => {}
+        }
         let id = RequestId(self.next_request_id);
         self.next_request_id += 1;
-        id
+        self.requests.insert(pkid, Request { id, packet });
+        (id, pkid)
     }
 
     fn encoded_publish_size(&self, publish: &v5::Publish) -> usize {
@@ -863,6 +988,11 @@ fn valid_filter(filter: String) -> Result<String, SubscribeError> {
         Ok(_) => Ok(filter),
         Err(error) => Err(SubscribeError::InvalidFilter { filter, error }),
     }
+}
+
+/// What a waiting message counts against the queue's byte bound.
+fn queued_bytes(publish: &v5::Publish) -> usize {
+    publish.topic.len() + publish.payload.len()
 }
 
 fn remaining_length_bytes(length: usize) -> usize {

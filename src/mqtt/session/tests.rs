@@ -583,16 +583,253 @@ fn broker_limits_from_connack_are_enforced() {
     );
 }
 
+/// A session that connected once and lost its link.
+fn offline(version: Version) -> (Session, Broker) {
+    let (mut session, broker) = connected(version, accepted());
+    session.handle_closed("closed");
+    events(&mut session);
+    (session, broker)
+}
+
+fn reconnect(session: &mut Session, broker: &Broker, connack: ConnAck, now: Millis) -> Vec<Packet> {
+    session.connect(now);
+    broker.received(session);
+    broker.connack(session, connack, now + 1);
+    broker.received(session)
+}
+
+fn payloads(packets: &[Packet]) -> Vec<String> {
+    packets
+        .iter()
+        .filter_map(|packet| match packet {
+            Packet::Publish(publish) => {
+                Some(String::from_utf8_lossy(&publish.payload).into_owned())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 #[test]
-fn publishing_before_connecting_says_not_connected() {
-    let mut session = Session::new(options(Version::V5)).unwrap();
+fn publishing_while_offline_queues_in_order_and_sends_after_connack() {
+    for version in both_versions() {
+        let (mut session, broker) = offline(version);
+        let ids: Vec<PublishId> = [
+            QoS::AtMostOnce,
+            QoS::AtLeastOnce,
+            QoS::ExactlyOnce,
+            QoS::AtMostOnce,
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(n, qos)| {
+            session
+                .publish(Message::new("a", format!("{n}"), qos), 10)
+                .unwrap()
+        })
+        .collect();
+        assert_eq!(session.poll_transmit(), None, "nothing goes out offline");
+        assert_eq!(
+            session.queue_stats(),
+            QueueStats {
+                messages: 4,
+                bytes: 8,
+                dropped: 0
+            }
+        );
+        let sent = reconnect(&mut session, &broker, accepted(), 20);
+        assert_eq!(payloads(&sent), ["0", "1", "2", "3"]);
+        assert_eq!(session.queue_stats().messages, 0);
+        let published: Vec<Event> = events(&mut session)
+            .into_iter()
+            .filter(|event| matches!(event, Event::Published { .. }))
+            .collect();
+        assert_eq!(
+            published,
+            [
+                Event::Published { id: ids[0] },
+                Event::Published { id: ids[3] }
+            ],
+            "QoS 0 is done once sent; QoS 1 and 2 wait for their acknowledgements"
+        );
+    }
+}
+
+#[test]
+fn the_queue_is_bounded_and_counts_what_it_drops() {
+    let broker = Broker {
+        version: Version::V5,
+    };
+    let mut options = options(Version::V5);
+    options.max_queued_messages = 2;
+    options.max_queued_bytes = 100;
+    let mut session = Session::new(options).unwrap();
+    session
+        .publish(Message::new("a", "1", QoS::AtLeastOnce), 0)
+        .unwrap();
+    session
+        .publish(Message::new("a", "2", QoS::AtLeastOnce), 0)
+        .unwrap();
+    let full = session
+        .publish(Message::new("a", "3", QoS::AtLeastOnce), 0)
+        .unwrap_err();
     assert_eq!(
-        session
-            .publish(Message::new("a", "x", QoS::AtMostOnce), 0)
-            .unwrap_err()
-            .to_string(),
-        "not connected"
+        full.to_string(),
+        "the queue of unsent messages is full (2 messages, 4 bytes): dropped"
     );
+    assert_eq!(session.queue_stats().dropped, 1);
+    let sent = reconnect(&mut session, &broker, accepted(), 5);
+    assert_eq!(payloads(&sent), ["1", "2"]);
+    // Sent messages leave the queue: there is room again, also by bytes.
+    assert!(session
+        .publish(Message::new("a", vec![0u8; 99], QoS::AtMostOnce), 6)
+        .is_ok());
+    assert!(matches!(
+        session.publish(Message::new("a", vec![0u8; 100], QoS::AtMostOnce), 6),
+        Err(PublishError::QueueFull { .. })
+    ));
+}
+
+#[test]
+fn queued_messages_the_broker_forbids_fail_with_its_reason() {
+    let (mut session, broker) = offline(Version::V5);
+    let too_big = session
+        .publish(Message::new("a", vec![0u8; 200], QoS::AtMostOnce), 10)
+        .unwrap();
+    let fine = session
+        .publish(Message::new("a", "ok", QoS::AtMostOnce), 10)
+        .unwrap();
+    let mut connack = accepted();
+    let mut properties = v5::ConnAckProperties::new();
+    properties.max_packet_size = Some(100);
+    connack.properties = Some(properties);
+    let sent = reconnect(&mut session, &broker, connack, 20);
+    assert_eq!(payloads(&sent), ["ok"]);
+    let outcomes: Vec<Event> = events(&mut session)
+        .into_iter()
+        .filter(|event| !matches!(event, Event::Connected { .. }))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            Event::PublishFailed {
+                id: too_big,
+                reason: ReasonCode(0x95)
+            },
+            Event::Published { id: fine }
+        ]
+    );
+}
+
+#[test]
+fn pending_messages_list_what_is_unacknowledged_oldest_first() {
+    let (mut session, broker) = connected(Version::V3_1_1, accepted());
+    session
+        .publish(Message::new("a", "in flight", QoS::AtLeastOnce), 5)
+        .unwrap();
+    session
+        .publish(Message::new("a", "done", QoS::AtMostOnce), 5)
+        .unwrap();
+    broker.received(&mut session);
+    session.handle_closed("closed");
+    session
+        .publish(Message::new("a", "queued", QoS::ExactlyOnce), 6)
+        .unwrap();
+    let pending: Vec<_> = session
+        .pending_messages()
+        .into_iter()
+        .map(|message| (message.payload, message.qos))
+        .collect();
+    assert_eq!(
+        pending,
+        [
+            (Bytes::from("in flight"), QoS::AtLeastOnce),
+            (Bytes::from("queued"), QoS::ExactlyOnce)
+        ]
+    );
+}
+
+#[test]
+fn a_lost_session_subscribes_again_to_every_granted_filter() {
+    let (mut session, broker) = connected(Version::V5, accepted());
+    session
+        .subscribe(
+            vec![
+                ("python/mqtt".into(), QoS::AtLeastOnce),
+                ("refused/#".into(), QoS::AtMostOnce),
+                ("dropped".into(), QoS::AtMostOnce),
+            ],
+            5,
+        )
+        .unwrap();
+    let [Packet::Subscribe(subscribe)] = &broker.received(&mut session)[..] else {
+        panic!()
+    };
+    let suback = v5::SubAck::new(
+        subscribe.pkid,
+        vec![
+            v5::SubscribeReasonCode::QoS1,
+            v5::SubscribeReasonCode::NotAuthorized,
+            v5::SubscribeReasonCode::QoS0,
+        ],
+    );
+    session.handle_bytes(&broker.bytes(&[Packet::SubAck(suback)]), 6);
+    session.unsubscribe(vec!["dropped".into()], 7).unwrap();
+    let [Packet::Unsubscribe(unsubscribe)] = &broker.received(&mut session)[..] else {
+        panic!()
+    };
+    let mut unsuback = v5::UnsubAck::new(unsubscribe.pkid);
+    unsuback.reasons = vec![v5::UnsubAckReason::Success];
+    session.handle_bytes(&broker.bytes(&[Packet::UnsubAck(unsuback)]), 8);
+    assert_eq!(
+        session.subscriptions().collect::<Vec<_>>(),
+        [("python/mqtt", QoS::AtLeastOnce)]
+    );
+    session.handle_closed("closed");
+    events(&mut session);
+
+    // The broker kept the session: nothing to ask again.
+    let sent = reconnect(
+        &mut session,
+        &broker,
+        ConnAck::new(ConnectReturnCode::Success, true),
+        20,
+    );
+    assert!(sent.is_empty(), "{sent:?}");
+    session.handle_closed("closed");
+    events(&mut session);
+
+    // It lost it: the granted filter is asked for again.
+    let sent = reconnect(&mut session, &broker, accepted(), 30);
+    let [Packet::Subscribe(again)] = &sent[..] else {
+        panic!("{sent:?}")
+    };
+    let filters: Vec<(&str, QoS)> = (again.filters.iter())
+        .map(|filter| (filter.path.as_str(), filter.qos))
+        .collect();
+    assert_eq!(filters, [("python/mqtt", QoS::AtLeastOnce)]);
+    let suback = v5::SubAck::new(again.pkid, vec![v5::SubscribeReasonCode::QoS1]);
+    session.handle_bytes(&broker.bytes(&[Packet::SubAck(suback)]), 32);
+    assert!(matches!(
+        &events(&mut session)[..],
+        [Event::Connected { .. }, Event::Subscribed { .. }]
+    ));
+}
+
+#[test]
+fn subscribing_while_offline_goes_out_after_connack() {
+    let (mut session, broker) = offline(Version::V3_1_1);
+    session
+        .subscribe(vec![("python/mqtt".into(), QoS::AtMostOnce)], 10)
+        .unwrap();
+    assert_eq!(session.poll_transmit(), None);
+    let sent = reconnect(
+        &mut session,
+        &broker,
+        ConnAck::new(ConnectReturnCode::Success, true),
+        20,
+    );
+    assert!(matches!(&sent[..], [Packet::Subscribe(_)]), "{sent:?}");
 }
 
 #[test]
