@@ -930,47 +930,10 @@ fn a_closed_transport_is_reported_once() {
     );
 }
 
-#[test]
-fn a_resumed_session_resends_what_was_in_flight_with_dup() {
-    let (mut session, broker) = connected(Version::V3_1_1, accepted());
-    session
-        .publish(Message::new("a", "one", QoS::AtLeastOnce), 5)
-        .unwrap();
-    session
-        .publish(Message::new("a", "two", QoS::ExactlyOnce), 5)
-        .unwrap();
-    let sent = broker.received(&mut session);
-    let Packet::Publish(two) = &sent[1] else {
-        panic!()
-    };
-    // PUBREC for the QoS 2 message came; then the link dropped.
-    session.handle_bytes(
-        &broker.bytes(&[Packet::PubRec(v5::PubRec::new(two.pkid))]),
-        6,
-    );
-    broker.received(&mut session);
-    session.handle_closed("closed");
-    events(&mut session);
-
-    session.connect(100);
-    broker.received(&mut session);
-    broker.connack(
-        &mut session,
-        ConnAck::new(ConnectReturnCode::Success, true),
-        101,
-    );
-    let resent = broker.received(&mut session);
-    let [Packet::Publish(one), Packet::PubRel(pubrel)] = &resent[..] else {
-        panic!("{resent:?}")
-    };
-    assert!(one.dup);
-    assert_eq!(&one.payload[..], b"one");
-    assert_eq!(pubrel.pkid, two.pkid);
-}
-
-#[test]
-fn a_lost_session_sends_in_flight_messages_anew_but_not_what_the_broker_took() {
-    let (mut session, broker) = connected(Version::V5, accepted());
+/// A QoS 1 message "one" awaiting PUBACK and a QoS 2 message "two" the broker answered with
+/// PUBREC, when the link drops. Gives their ids and the packet id of "two".
+fn dropped_mid_flight(version: Version) -> (Session, Broker, [PublishId; 2], u16) {
+    let (mut session, broker) = connected(version, accepted());
     let one = session
         .publish(Message::new("a", "one", QoS::AtLeastOnce), 5)
         .unwrap();
@@ -981,19 +944,35 @@ fn a_lost_session_sends_in_flight_messages_anew_but_not_what_the_broker_took() {
     let Packet::Publish(two_sent) = &sent[1] else {
         panic!()
     };
-    // The broker answered the QoS 2 message with PUBREC: it is the broker's now.
+    let two_pkid = two_sent.pkid;
     session.handle_bytes(
-        &broker.bytes(&[Packet::PubRec(v5::PubRec::new(two_sent.pkid))]),
+        &broker.bytes(&[Packet::PubRec(v5::PubRec::new(two_pkid))]),
         6,
     );
     broker.received(&mut session);
     session.handle_closed("closed");
     events(&mut session);
+    (session, broker, [one, two], two_pkid)
+}
 
-    session.connect(100);
-    broker.received(&mut session);
-    broker.connack(&mut session, accepted(), 101);
-    let resent = broker.received(&mut session);
+#[test]
+fn a_resumed_session_resends_what_was_in_flight_with_dup() {
+    let (mut session, broker, _, two_pkid) = dropped_mid_flight(Version::V3_1_1);
+    let present = ConnAck::new(ConnectReturnCode::Success, true);
+    let resent = reconnect(&mut session, &broker, present, 100);
+    let [Packet::Publish(one), Packet::PubRel(pubrel)] = &resent[..] else {
+        panic!("{resent:?}")
+    };
+    assert!(one.dup);
+    assert_eq!(&one.payload[..], b"one");
+    assert_eq!(pubrel.pkid, two_pkid);
+}
+
+#[test]
+fn a_lost_session_sends_in_flight_messages_anew_but_not_what_the_broker_took() {
+    let (mut session, broker, [one, two], _) = dropped_mid_flight(Version::V5);
+    // The broker answered "two" with PUBREC: it is the broker's now (section 4.3.3).
+    let resent = reconnect(&mut session, &broker, accepted(), 100);
     let [Packet::Publish(again)] = &resent[..] else {
         panic!("{resent:?}")
     };
