@@ -44,6 +44,14 @@ fn events(session: &mut Session) -> Vec<Event> {
     std::iter::from_fn(|| session.poll_event()).collect()
 }
 
+/// The reason, in words, of the one event out: the link's end.
+fn the_disconnect_reason(session: &mut Session) -> String {
+    match &events(session)[..] {
+        [Event::Disconnected { reason }] => reason.to_string(),
+        other => panic!("expected the link's end, got {other:?}"),
+    }
+}
+
 fn options(version: Version) -> ConnectOptions {
     let mut options = ConnectOptions::new("test-client");
     options.version = version;
@@ -152,10 +160,7 @@ fn a_refused_connack_reads_as_words() {
         session.connect(0);
         broker.received(&mut session);
         broker.connack(&mut session, ConnAck::new(code, false), 3);
-        let [Event::Disconnected { reason }] = &events(&mut session)[..] else {
-            panic!()
-        };
-        assert_eq!(reason.to_string(), text);
+        assert_eq!(the_disconnect_reason(&mut session), text);
         assert_eq!(session.state(), State::Disconnected);
         assert_eq!(session.poll_timeout(), None);
     }
@@ -169,11 +174,8 @@ fn no_connack_in_time_says_the_server_may_not_be_mqtt() {
     session.handle_timeout(10_999);
     assert!(events(&mut session).is_empty());
     session.handle_timeout(11_000);
-    let [Event::Disconnected { reason }] = &events(&mut session)[..] else {
-        panic!()
-    };
     assert_eq!(
-        reason.to_string(),
+        the_disconnect_reason(&mut session),
         "no answer to CONNECT after 10.0 s: is this an MQTT broker?"
     );
 }
@@ -208,11 +210,8 @@ fn keepalive_pings_when_idle_and_a_missing_pingresp_means_a_dead_link() {
         session.handle_timeout(34_999);
         assert!(events(&mut session).is_empty());
         session.handle_timeout(35_000);
-        let [Event::Disconnected { reason }] = &events(&mut session)[..] else {
-            panic!()
-        };
         assert_eq!(
-            reason.to_string(),
+            the_disconnect_reason(&mut session),
             "the connection is dead: no answer to a ping after 10.0 s"
         );
     }
@@ -838,11 +837,8 @@ fn a_malformed_packet_closes_the_link_with_a_reason() {
         let (mut session, broker) = connected(version, accepted());
         // PUBLISH with a topic that is not UTF-8.
         session.handle_bytes(&[0x30, 0x06, 0x00, 0x02, 0xC3, 0x28, b'h', b'i'], 5);
-        let [Event::Disconnected { reason }] = &events(&mut session)[..] else {
-            panic!()
-        };
         assert_eq!(
-            reason.to_string(),
+            the_disconnect_reason(&mut session),
             "the broker sent a malformed packet: a topic or string that is not valid UTF-8"
         );
         let sent = broker.received(&mut session);
@@ -872,11 +868,8 @@ fn anything_but_connack_first_is_a_protocol_violation() {
     session.connect(0);
     broker.received(&mut session);
     session.handle_bytes(&broker.bytes(&[Packet::PingResp]), 1);
-    let [Event::Disconnected { reason }] = &events(&mut session)[..] else {
-        panic!()
-    };
     assert_eq!(
-        reason.to_string(),
+        the_disconnect_reason(&mut session),
         "the server answered CONNECT with PINGRESP, not CONNACK"
     );
 }
@@ -887,11 +880,8 @@ fn a_server_disconnect_carries_its_reason() {
     let mut disconnect = v5::Disconnect::new();
     disconnect.reason_code = DisconnectReasonCode::SessionTakenOver;
     session.handle_bytes(&broker.bytes(&[Packet::Disconnect(disconnect)]), 5);
-    let [Event::Disconnected { reason }] = &events(&mut session)[..] else {
-        panic!()
-    };
     assert_eq!(
-        reason.to_string(),
+        the_disconnect_reason(&mut session),
         "the broker closed the connection: another client connected with the same client id (session taken over) (reason code 0x8E)"
     );
 }
