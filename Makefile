@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/scripts/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export TRUNK_SKIP_VERSION_CHECK := true
 
-.PHONY: setup test test-native test-browser test-e2e dev dist
+.PHONY: setup test test-native test-browser test-e2e dev dist bench
 
 ## setup: install the pinned tools (idempotent)
 setup:
@@ -32,3 +32,8 @@ dev: setup
 ## dist: the release build in dist/, for any static host (PUBLIC_URL=/sub/path/ for a sub-path)
 dist: setup
 	trunk build --release --public-url "$${PUBLIC_URL:-/}"
+
+## bench: our client against MQTT.js and a raw WebSocket pump in headless Chromium (writes
+## docs/bench.md), the release sizes, and the codec microbench; not part of `make test`
+bench: setup
+	scripts/bench

@@ -1,0 +1,392 @@
+// The browser bench: our client against MQTT.js 5 and a raw WebSocket pump, in the same headless
+// Chromium, against the same Mosquitto. Started by scripts/bench (`make bench`), which builds the
+// pages and starts the broker.
+//
+//   node benches/browser/run.mjs --broker ws://127.0.0.1:PORT/mqtt --dist target/bench-dist \
+//        [--app-dist DIR] [--runs 3] [--only q0,load] [--quick] [--out docs/bench.md]
+//
+// How it measures (see /work/shared/NOTES-brokers.md): Chromium is started here with a DevTools
+// port; each run is a fresh page created over the browser-level DevTools socket
+// (Target.createTarget) and never attached to, since an attached client that hears of every
+// WebSocket frame cuts throughput 2-3 times. The page runs the workload its query string names
+// and POSTs its result to the server here. Pages are served with `Cache-Control: no-store`, so
+// every load is cold. Each workload runs `--runs` times per client, the clients interleaved (their
+// order rotates from run to run); the table holds medians.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, statSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir, loadavg } from 'node:os';
+import { join, extname, resolve, dirname, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { execFileSync } from 'node:child_process';
+import { startReflector } from './reflector.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const require = createRequire(join(root, 'scripts/package.json'));
+const WebSocket = require('ws');
+
+// ---- arguments
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 ? args[at + 1] : fallback;
+};
+const flag = (name) => args.includes(`--${name}`);
+const broker = option('broker');
+if (!broker) {
+  console.error('usage: run.mjs --broker ws://127.0.0.1:PORT/mqtt --dist DIR [--app-dist DIR] [--runs N] [--only a,b] [--quick] [--out FILE]');
+  process.exit(2);
+}
+const distDir = resolve(option('dist', join(root, 'target/bench-dist')));
+const appDist = option('app-dist') && resolve(option('app-dist'));
+const runs = Number(option('runs', 3));
+const loadRuns = Number(option('load-runs', Math.max(runs, 5)));
+const only = option('only')?.split(',');
+const quick = flag('quick');
+const version = Number(option('mqtt', 4));
+const out = option('out') && resolve(option('out'));
+const chromiumPath = option('chromium', '/usr/bin/chromium');
+// --profile ours,client:q0w — sample the main thread of those runs (distorts them a little).
+const profile = option('profile')?.split(',');
+const profileTop = Number(option('profile-top', 25));
+const started = Date.now();
+
+// ---- the workloads: one client publishes n messages to a topic it subscribes to
+const scale = quick ? 10 : 1;
+const workloads = [
+  { key: 'q0', name: 'QoS 0, 64 B, all at once', qos: 0, n: 100_000, size: 64, window: 0 },
+  { key: 'q0w', name: 'QoS 0, 64 B, window 1000', qos: 0, n: 100_000, size: 64, window: 1000 },
+  { key: 'q1', name: 'QoS 1, 64 B, all at once', qos: 1, n: 10_000, size: 64, window: 0 },
+  { key: 'q1w', name: 'QoS 1, 64 B, window 1000', qos: 1, n: 10_000, size: 64, window: 1000 },
+  { key: 'q2', name: 'QoS 2, 64 B, all at once', qos: 2, n: 10_000, size: 64, window: 0 },
+  { key: 'q2w', name: 'QoS 2, 64 B, window 1000', qos: 2, n: 10_000, size: 64, window: 1000 },
+  { key: '1k', name: 'QoS 0, 1 KB, all at once', qos: 0, n: 20_000, size: 1024, window: 0 },
+  // Through benches/browser/reflector.mjs: Mosquitto's WebSocket listener stalls on 64 KB packets.
+  { key: '64k', name: 'QoS 0, 64 KB, all at once (reflector)', qos: 0, n: 1_000, size: 65_536, window: 0, reflector: true },
+  { key: 'load', name: 'page load → CONNACK', load: true },
+].filter((w) => !only || only.includes(w.key))
+  .map((w) => (w.load ? w : { ...w, n: Math.max(100, Math.round(w.n / scale)) }));
+
+const allClients = [
+  { key: 'raw', name: 'raw pump', page: '/raw.html', qos0Only: true },
+  { key: 'mqttjs', name: 'MQTT.js 5.16', page: '/mqttjs.html' },
+  { key: 'ours', name: 'ours: Session loop', page: '/index.html' },
+  { key: 'client', name: 'ours: browser::Client', page: '/client/index.html' },
+  // Not in the table by default (--clients): the raw pump with everything in one send; the
+  // Session loop with each turn's send put off to a later task (page.rs, the experiment).
+  { key: 'raw1', name: 'raw, one send', page: '/raw.html', query: { batch: '0' }, qos0Only: true },
+  { key: 'later', name: 'Session loop, send in a later task', page: '/index.html', query: { flush: 'task' } },
+];
+const clientKeys = option('clients', 'raw,mqttjs,ours,client').split(',');
+const clients = allClients.filter((c) => clientKeys.includes(c.key));
+
+// ---- the server: the pages, and the results they post
+const waiting = new Map(); // run id -> resolve
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
+const server = createServer((request, response) => {
+  const url = new URL(request.url, 'http://x');
+  if (request.method === 'POST' && url.pathname === '/result') {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      response.writeHead(204).end();
+      try {
+        const result = JSON.parse(body);
+        waiting.get(result.id)?.(result);
+      } catch (error) {
+        console.error('a result that is not JSON:', body);
+      }
+    });
+    return;
+  }
+  const file = normalize(join(distDir, url.pathname.endsWith('/') ? `${url.pathname}index.html` : url.pathname));
+  if (!file.startsWith(distDir) || !existsSync(file) || !statSync(file).isFile()) {
+    response.writeHead(404, { 'cache-control': 'no-store' }).end();
+    return;
+  }
+  response.writeHead(200, {
+    'content-type': types[extname(file)] ?? 'application/octet-stream',
+    'cache-control': 'no-store',
+  });
+  response.end(readFileSync(file));
+});
+await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+const origin = `http://127.0.0.1:${server.address().port}`;
+
+// The reflector for the large-payload workload, in this process.
+const reflector = workloads.some((w) => w.reflector) ? await startReflector() : null;
+
+// ---- Chromium, driven over its browser-level DevTools socket
+const profileDir = mkdtempSync(join(tmpdir(), 'bench-chromium-'));
+const chromium = spawn(chromiumPath, [
+  '--headless',
+  '--remote-debugging-port=0',
+  `--user-data-dir=${profileDir}`,
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  // A page made with Target.createTarget is never in the foreground: keep its timers and
+  // priority as a visible tab's.
+  '--disable-background-timer-throttling',
+  '--disable-renderer-backgrounding',
+  '--disable-backgrounding-occluded-windows',
+  '--no-first-run',
+  '--no-default-browser-check',
+  'about:blank',
+], { stdio: ['ignore', 'ignore', 'pipe'] });
+function cleanup() {
+  if (chromium.exitCode === null) chromium.kill('SIGKILL');
+  try { rmSync(profileDir, { recursive: true, force: true }); } catch {}
+}
+process.on('exit', cleanup);
+process.on('SIGINT', () => process.exit(130));
+process.on('SIGTERM', () => process.exit(143));
+
+const devtoolsUrl = await new Promise((ok, fail) => {
+  let text = '';
+  const timer = setTimeout(() => fail(new Error(`Chromium did not start:\n${text}`)), 20_000);
+  chromium.stderr.on('data', (chunk) => {
+    text += chunk;
+    const found = text.match(/DevTools listening on (ws:\/\/\S+)/);
+    if (found) {
+      clearTimeout(timer);
+      ok(found[1]);
+    }
+  });
+  chromium.on('exit', (code) => fail(new Error(`Chromium exited (${code}):\n${text}`)));
+});
+const cdp = new WebSocket(devtoolsUrl, { perMessageDeflate: false, maxPayload: 256 * 1024 * 1024 });
+await new Promise((ok, fail) => { cdp.once('open', ok); cdp.once('error', fail); });
+let nextId = 1;
+const calls = new Map();
+cdp.on('message', (data) => {
+  const message = JSON.parse(data);
+  const call = calls.get(message.id);
+  if (!call) return;
+  calls.delete(message.id);
+  if (message.error) call.fail(new Error(`${call.method}: ${message.error.message}`));
+  else call.ok(message.result);
+});
+function send(method, params = {}, sessionId = undefined) {
+  const id = nextId++;
+  cdp.send(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }));
+  return new Promise((ok, fail) => calls.set(id, { ok, fail, method }));
+}
+const browserVersion = (await send('Browser.getVersion')).product;
+
+// ---- one run: a fresh page, its result, the page closed
+let runNumber = 0;
+async function runOnce(client, workload) {
+  const id = `${client.key}-${workload.key}-${++runNumber}-${process.pid}`;
+  const query = new URLSearchParams({ broker: workload.reflector ? reflector.url : broker, id, v: String(version), ...client.query });
+  if (workload.load) query.set('w', 'load');
+  else for (const key of ['qos', 'n', 'size', 'window']) query.set(key, String(workload[key]));
+  const limit = workload.load ? 15_000 : 30_000 + workload.n * workload.size / 20_000 + workload.n;
+  const result = new Promise((ok) => {
+    const timer = setTimeout(() => ok({ error: `no result after ${Math.round(limit / 1000)} s` }), limit);
+    waiting.set(id, (value) => { clearTimeout(timer); ok(value); });
+  });
+  const { targetId } = await send('Target.createTarget', { url: `${origin}${client.page}?${query}` });
+  // --profile: attach to this page (only the Profiler domain: the distortion of an attached
+  // client comes from the Network domain's report of every frame) and sample its main thread.
+  const profiling = profile && (profile.includes(client.key) || profile.includes(`${client.key}:${workload.key}`));
+  let sessionId;
+  if (profiling) {
+    ({ sessionId } = await send('Target.attachToTarget', { targetId, flatten: true }));
+    await send('Profiler.enable', {}, sessionId);
+    await send('Profiler.setSamplingInterval', { interval: 200 }, sessionId);
+    await send('Profiler.start', {}, sessionId);
+  }
+  const value = await result;
+  waiting.delete(id);
+  if (profiling) {
+    const { profile: cpu } = await send('Profiler.stop', {}, sessionId);
+    printProfile(`${client.name}, ${workload.name}`, cpu);
+  }
+  await send('Target.closeTarget', { targetId }).catch(() => {});
+  if (value.error) return { error: value.error };
+  if (workload.load) return { value: value.connackMs };
+  return { value: workload.n / (value.ms / 1000), ms: value.ms };
+}
+
+/** The functions that took the most samples themselves, and the share of each. */
+function printProfile(title, cpu) {
+  const self = new Map();
+  let total = 0;
+  for (const node of cpu.nodes) {
+    const frame = node.callFrame;
+    const where = frame.url ? `${frame.url.split('/').pop().split('?')[0]}:${frame.lineNumber + 1}` : '';
+    const name = `${frame.functionName || '(anonymous)'} ${where}`.trim();
+    self.set(name, (self.get(name) ?? 0) + (node.hitCount ?? 0));
+    total += node.hitCount ?? 0;
+  }
+  const idle = self.get('(idle)') ?? 0;
+  console.log(`  profile: ${title}: ${total} samples, ${((100 * idle) / total).toFixed(0)} % idle; busy time by function (self):`);
+  for (const [name, hits] of [...self].filter(([n]) => n !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, profileTop)) {
+    console.log(`    ${((100 * hits) / (total - idle)).toFixed(1).padStart(5)} %  ${name}`);
+  }
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+// ---- the bench
+const results = {}; // workload key -> client key -> [values]
+const errors = [];
+const loadBefore = loadavg()[0].toFixed(2);
+console.log(`${browserVersion}, Mosquitto at ${broker}, MQTT ${version === 5 ? '5.0' : '3.1.1'}, ` +
+  `${runs} runs per client (${loadRuns} for load)${quick ? ', quick: N / 10' : ''}`);
+for (const workload of workloads) {
+  const taking = clients.filter((c) => !(c.qos0Only && workload.qos > 0));
+  results[workload.key] = Object.fromEntries(taking.map((c) => [c.key, []]));
+  const count = workload.load ? loadRuns : runs;
+  for (let run = 0; run < count; run++) {
+    // Interleaved, and the order rotates so that no client always goes first.
+    const order = taking.map((_, i) => taking[(i + run) % taking.length]);
+    for (const client of order) {
+      const outcome = await runOnce(client, workload);
+      if (outcome.error) {
+        errors.push(`${workload.name}, ${client.name}: ${outcome.error}`);
+        console.log(`  ${workload.name} | ${client.name}: FAILED ${outcome.error}`);
+      } else {
+        results[workload.key][client.key].push(outcome.value);
+        const shown = workload.load ? `${outcome.value.toFixed(0)} ms` : `${Math.round(outcome.value)} msg/s`;
+        console.log(`  ${workload.name} | ${client.name}: ${shown}`);
+      }
+    }
+  }
+}
+
+// ---- the table
+const fmtRate = (v) => (v === undefined ? '—' : v >= 10_000 ? `${(v / 1000).toFixed(1)}k` : v >= 1000 ? `${(v / 1000).toFixed(2)}k` : v.toFixed(0));
+const fmtMs = (v) => (v === undefined ? '—' : `${v.toFixed(0)} ms`);
+const ratio = (a, b) => (a === undefined || b === undefined ? '—' : `${(a / b).toFixed(2)}×`);
+const diff = (a, b) => (a === undefined || b === undefined ? '—' : `${a - b >= 0 ? '+' : ''}${(a - b).toFixed(0)} ms`);
+const header = ['workload', ...clients.map((c) => c.name), 'Session / MQTT.js', 'Session / raw', 'Client / MQTT.js', 'Client / raw'];
+const rows = [];
+const medians = {};
+for (const workload of workloads) {
+  const m = Object.fromEntries(Object.entries(results[workload.key]).map(([k, v]) => [k, v.length ? median(v) : undefined]));
+  medians[workload.key] = m;
+  const label = workload.load ? workload.name : `${workload.name}, N=${workload.n.toLocaleString('en')}`;
+  if (workload.load) {
+    // Lower is better: the ratios are differences here.
+    rows.push([label, ...clients.map((c) => fmtMs(m[c.key])), diff(m.ours, m.mqttjs), diff(m.ours, m.raw), diff(m.client, m.mqttjs), diff(m.client, m.raw)]);
+  } else {
+    rows.push([label, ...clients.map((c) => (c.key in m ? fmtRate(m[c.key]) : 'n/a')), ratio(m.ours, m.mqttjs), ratio(m.ours, m.raw), ratio(m.client, m.mqttjs), ratio(m.client, m.raw)]);
+  }
+}
+const markdownTable = (head, body) => [
+  `| ${head.join(' | ')} |`,
+  `|${head.map((_, i) => (i === 0 ? '---' : '--:')).join('|')}|`,
+  ...body.map((row) => `| ${row.join(' | ')} |`),
+].join('\n');
+const table = markdownTable(header, rows);
+
+// Every run, for the spread.
+const allRuns = workloads.map((workload) => {
+  const cells = Object.entries(results[workload.key]).map(([key, values]) => {
+    const name = clients.find((c) => c.key === key).name;
+    const shown = values.map((v) => (workload.load ? v.toFixed(0) : Math.round(v).toString())).join(', ');
+    return `${name}: ${shown || 'failed'}`;
+  });
+  return `- ${workload.name}${workload.load ? ' (ms)' : ' (msg/s)'}: ${cells.join('; ')}`;
+}).join('\n');
+
+// ---- sizes: the app's release build, and MQTT.js
+function sizeOf(file) {
+  const bytes = readFileSync(file);
+  return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+}
+const kb = (n) => `${(n / 1024).toFixed(0)} KB`;
+let sizes = '';
+if (appDist) {
+  const files = readdirSync(appDist);
+  const wasm = files.find((f) => f.endsWith('.wasm'));
+  const js = files.find((f) => f.endsWith('.js'));
+  const app = { wasm: sizeOf(join(appDist, wasm)), js: sizeOf(join(appDist, js)) };
+  const mqttjs = sizeOf(join(root, 'scripts/node_modules/mqtt/dist/mqtt.min.js'));
+  const page = (dir, prefix) => {
+    const list = readdirSync(dir);
+    return {
+      wasm: sizeOf(join(dir, list.find((f) => f.startsWith(prefix) && f.endsWith('.wasm')))),
+      js: sizeOf(join(dir, list.find((f) => f.startsWith(prefix) && f.endsWith('.js')))),
+    };
+  };
+  const enginePage = page(distDir, 'bench-page');
+  const clientPage = page(join(distDir, 'client'), 'bench-client');
+  const row = (name, parts) => {
+    const total = parts.reduce((sum, p) => ({ raw: sum.raw + p.raw, gzip: sum.gzip + p.gzip }), { raw: 0, gzip: 0 });
+    return [name, ...parts.map((p) => `${p.raw.toLocaleString('en')} / ${p.gzip.toLocaleString('en')}`), `${kb(total.raw)} / ${kb(total.gzip)}`];
+  };
+  sizes = markdownTable(['release build (bytes raw / gzip -9)', 'wasm', 'JS', 'total'], [
+    row('the app (dist/: Leptos UI + driver + engine)', [app.wasm, app.js]),
+    row('bench page: Session loop (engine only)', [enginePage.wasm, enginePage.js]),
+    row('bench page: browser::Client (driver + Leptos)', [clientPage.wasm, clientPage.js]),
+    ['MQTT.js 5.16 `mqtt.min.js`', '—', `${mqttjs.raw.toLocaleString('en')} / ${mqttjs.gzip.toLocaleString('en')}`, `${kb(mqttjs.raw)} / ${kb(mqttjs.gzip)}`],
+  ]);
+}
+
+const seconds = Math.round((Date.now() - started) / 1000);
+const loadAfter = loadavg()[0].toFixed(2);
+const versionOf = (command, argv) => { try { return execFileSync(command, argv, { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim().split('\n')[0]; } catch { return '?'; } };
+console.log(`\n${table}\n`);
+if (sizes) console.log(`${sizes}\n`);
+if (errors.length) console.log(`Failed runs:\n${errors.map((e) => `- ${e}`).join('\n')}\n`);
+console.log(`browser bench: ${seconds} s; load average ${loadBefore} before, ${loadAfter} after`);
+
+const laterNote = `- **Session loop, send in a later task**: an experiment, the
+  same loop with each turn's \`send\` put off to a MessageChannel task, so that the WebSocket
+  messages already queued are handled first and their acks and refills share one \`send\`.
+`;
+if (out) {
+  const doc = `# Bench: our client against MQTT.js, in the same browser
+
+Written by \`make bench\` (scripts/bench → benches/browser/run.mjs); the figures below are from the
+run of ${new Date().toISOString().slice(0, 10)} on this project's machine (${versionOf('nproc', [])} cores), in
+${browserVersion} (headless), against Mosquitto ${versionOf('mosquitto', ['-h']).replace(/^mosquitto version /, '')}
+over WebSockets on loopback (a bench listener: \`max_queued_messages 0\`, \`max_inflight_messages 0\`), MQTT
+${version === 5 ? '5.0' : '3.1.1'} for every client. ${quick ? '**Quick run: N divided by 10.** ' : ''}The browser part took ${seconds} s; the load
+average (1 min) was ${loadBefore} before it and ${loadAfter} after (the machine has 2 cores, and other work on it
+lowers every figure: compare the ratios, which interleaving keeps fair, more than the rates).
+
+## Round trip: one client publishes N messages to a topic it subscribes to
+
+Messages per second from SUBACK to the last message back (and, at QoS 1 and 2, the last
+acknowledgement), median of ${runs} runs per client, the clients interleaved; the load row is the time
+from navigation start to CONNACK (median of ${loadRuns}, cold cache), lower is better, and its last
+columns are differences, not ratios.
+
+${table}
+
+- **raw pump**: the ceiling. Pre-encoded PUBLISH packets sent in batched \`send\`s (about 64 KB a
+  send all at once, a tenth of the window at a time with a window); what comes back is counted,
+  not parsed. QoS 0 only.
+- **MQTT.js 5.16**: \`mqtt.min.js\` with default options (it coalesces its writes through a stream).
+- **ours: Session loop**: the engine (\`wasm_mqtt::mqtt::Session\`) under a thin WebSocket loop
+  built like the browser driver (benches/browser/page.rs): one turn per WebSocket message, one
+  \`send\` per turn with everything \`poll_transmit\` holds, acks included. No Leptos in the page.
+- **ours: browser::Client**: the shipped driver (src/browser/client.rs) read through its Leptos
+  signals as the app reads them (benches/browser/client.rs): the same engine, plus the driver's
+  UI state (logs of sent and received messages).
+${clientKeys.includes('later') ? laterNote : ''}- "All at once" hands the client all N messages in one go; "window 1000" keeps at most 1000
+  published and not yet back, publishing again as each comes back.
+
+Every run (${quick ? 'quick run' : 'full N'}):
+
+${allRuns}
+${errors.length ? `\nFailed runs:\n${errors.map((e) => `- ${e}`).join('\n')}\n` : ''}
+${sizes ? `## Sizes\n\n${sizes}\n\nThe app is \`trunk build --release\` of index.html (opt-level "z", LTO, wasm-opt -Oz from\nbinaryen 132), the same build as dist/.\n` : ''}`;
+  writeFileSync(out, doc);
+  console.log(`written: ${out}`);
+}
+cdp.close();
+server.close();
+reflector?.close();
+process.exit(errors.length ? 1 : 0);
