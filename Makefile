@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/scripts/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export TRUNK_SKIP_VERSION_CHECK := true
 
-.PHONY: setup test test-native test-browser test-e2e dev dist bench
+.PHONY: setup test test-native test-browser test-e2e dev dist fuzz bench
 
 ## setup: install the pinned tools (idempotent)
 setup:
@@ -37,3 +37,7 @@ dist: setup
 ## docs/bench.md), the release sizes, and the codec microbench; not part of `make test`
 bench: setup
 	scripts/bench
+
+## fuzz: the cargo-fuzz targets, FUZZ_RUNS executions each (default 5,000,000; about 20 min here)
+fuzz:
+	scripts/fuzz
