@@ -86,6 +86,9 @@ impl Params {
 /// What a run has counted, and the report it ends with.
 pub struct Tally {
     pub params: Params,
+    /// When the program started (the wasm fetched, compiled and running), and the WebSocket opened.
+    pub main_at: f64,
+    pub open_at: Option<f64>,
     pub connack_at: Option<f64>,
     pub started_at: Option<f64>,
     pub published: u64,
@@ -98,6 +101,8 @@ impl Tally {
     pub fn new(params: Params) -> Self {
         Self {
             params,
+            main_at: now(),
+            open_at: None,
             connack_at: None,
             started_at: None,
             published: 0,
@@ -116,6 +121,8 @@ impl Tally {
         }
     }
 
+    /// All back and, at QoS 1 and 2, all acknowledged (client.rs reads the acks off the log).
+    #[allow(dead_code)]
     pub fn done(&self) -> bool {
         let n = self.params.n;
         self.received >= n && (self.params.qos == QoS::AtMostOnce || self.acked >= n)
@@ -133,8 +140,10 @@ impl Tally {
             None => "null".into(),
         };
         bench_report(&format!(
-            "{{\"id\":\"{}\",\"connackMs\":{},\"ms\":{ms},\"received\":{},\"published\":{},\"acked\":{},\"error\":{error}}}",
+            "{{\"id\":\"{}\",\"mainMs\":{},\"openMs\":{},\"connackMs\":{},\"ms\":{ms},\"received\":{},\"published\":{},\"acked\":{},\"error\":{error}}}",
             self.params.id,
+            self.main_at,
+            self.open_at.unwrap_or(-1.0),
             self.connack_at.unwrap_or(-1.0),
             self.received,
             self.published,

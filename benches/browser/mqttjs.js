@@ -15,6 +15,8 @@
   };
   const topic = `bench/${p.id}`;
   const payload = new Uint8Array(p.size).fill(0x5a);
+  const mainAt = performance.now();
+  let openAt = -1;
   let connackAt = -1;
   let startedAt = null;
   let published = 0;
@@ -26,7 +28,7 @@
     if (reported) return;
     reported = true;
     const ms = startedAt === null ? 0 : performance.now() - startedAt;
-    window.benchReport(JSON.stringify({ id: p.id, connackMs: connackAt, ms, received, published, acked, error: error ?? null }));
+    window.benchReport(JSON.stringify({ id: p.id, mainMs: mainAt, openMs: openAt, connackMs: connackAt, ms, received, published, acked, error: error ?? null }));
   }
   const done = () => received >= p.n && (p.qos === 0 || acked >= p.n);
 
@@ -38,6 +40,8 @@
     reconnectPeriod: 0,
     connectTimeout: 10_000,
   });
+  // When the WebSocket opened, for the load breakdown (the socket is MQTT.js's own).
+  client.stream?.socket?.addEventListener?.('open', () => (openAt = performance.now()));
   const onPublished = (error) => {
     if (error) return report(`publish: ${error.message}`);
     if (p.qos > 0) {

@@ -158,6 +158,7 @@ mod page {
             let state = state.clone();
             Closure::<dyn FnMut()>::new(move || {
                 let mut state = state.borrow_mut();
+                state.tally.open_at = Some(now());
                 state.session.connect(now() as u64);
                 state.turn();
             })

@@ -16,6 +16,8 @@
     size: number('size', 64),
     window: number('window', 0),
   };
+  const mainAt = performance.now();
+  let openAt = -1;
   let connackAt = -1;
   let startedAt = null;
   let sent = 0;
@@ -25,7 +27,7 @@
     if (reported) return;
     reported = true;
     const ms = startedAt === null ? 0 : performance.now() - startedAt;
-    window.benchReport(JSON.stringify({ id: p.id, connackMs: connackAt, ms, received, published: sent, acked: 0, error: error ?? null }));
+    window.benchReport(JSON.stringify({ id: p.id, mainMs: mainAt, openMs: openAt, connackMs: connackAt, ms, received, published: sent, acked: 0, error: error ?? null }));
   }
   if (p.qos !== 0) return report('the raw pump does QoS 0 only');
 
@@ -63,7 +65,10 @@
 
   const socket = new WebSocket(p.broker, 'mqtt');
   socket.binaryType = 'arraybuffer';
-  socket.onopen = () => socket.send(connect);
+  socket.onopen = () => {
+    openAt = performance.now();
+    socket.send(connect);
+  };
   socket.onclose = () => report('the WebSocket closed');
   let phase = 'connack';
   let carry = 0; // bytes of PUBLISH received but not yet a whole one

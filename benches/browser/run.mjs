@@ -208,7 +208,7 @@ async function runOnce(client, workload) {
   }
   await send('Target.closeTarget', { targetId }).catch(() => {});
   if (value.error) return { error: value.error };
-  if (workload.load) return { value: value.connackMs };
+  if (workload.load) return { value: value.connackMs, main: value.mainMs, open: value.openMs };
   return { value: workload.n / (value.ms / 1000), ms: value.ms };
 }
 
@@ -238,6 +238,7 @@ const median = (values) => {
 
 // ---- the bench
 const results = {}; // workload key -> client key -> [values]
+const loadParts = {}; // client key -> { main: [], open: [] }
 const errors = [];
 const loadBefore = loadavg()[0].toFixed(2);
 console.log(`${browserVersion}, Mosquitto at ${broker}, MQTT ${version === 5 ? '5.0' : '3.1.1'}, ` +
@@ -256,6 +257,11 @@ for (const workload of workloads) {
         console.log(`  ${workload.name} | ${client.name}: FAILED ${outcome.error}`);
       } else {
         results[workload.key][client.key].push(outcome.value);
+        if (workload.load) {
+          loadParts[client.key] ??= { main: [], open: [] };
+          loadParts[client.key].main.push(outcome.main);
+          loadParts[client.key].open.push(outcome.open);
+        }
         const shown = workload.load ? `${outcome.value.toFixed(0)} ms` : `${Math.round(outcome.value)} msg/s`;
         console.log(`  ${workload.name} | ${client.name}: ${shown}`);
       }
@@ -288,6 +294,15 @@ const markdownTable = (head, body) => [
   ...body.map((row) => `| ${row.join(' | ')} |`),
 ].join('\n');
 const table = markdownTable(header, rows);
+// Where the load time goes: navigation start → the program running → WebSocket open → CONNACK.
+const loadTable = Object.keys(loadParts).length === 0 ? '' : markdownTable(
+  ['page load (medians, ms since navigation start)', 'program running', 'WebSocket open', 'CONNACK'],
+  clients.filter((c) => loadParts[c.key]).map((c) => {
+    const parts = loadParts[c.key];
+    const shown = (values) => (values.some((v) => v < 0) ? '—' : median(values).toFixed(0));
+    return [c.name, shown(parts.main), shown(parts.open), results.load[c.key].length ? median(results.load[c.key]).toFixed(0) : '—'];
+  }),
+);
 
 // Every run, for the spread.
 const allRuns = workloads.map((workload) => {
@@ -337,6 +352,7 @@ const seconds = Math.round((Date.now() - started) / 1000);
 const loadAfter = loadavg()[0].toFixed(2);
 const versionOf = (command, argv) => { try { return execFileSync(command, argv, { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim().split('\n')[0]; } catch { return '?'; } };
 console.log(`\n${table}\n`);
+if (loadTable) console.log(`${loadTable}\n`);
 if (sizes) console.log(`${sizes}\n`);
 if (errors.length) console.log(`Failed runs:\n${errors.map((e) => `- ${e}`).join('\n')}\n`);
 console.log(`browser bench: ${seconds} s; load average ${loadBefore} before, ${loadAfter} after`);
@@ -378,13 +394,18 @@ ${table}
 ${clientKeys.includes('later') ? laterNote : ''}- "All at once" hands the client all N messages in one go; "window 1000" keeps at most 1000
   published and not yet back, publishing again as each comes back.
 
+${loadTable ? `Where the load time goes: "program running" is when the page's own code started (for ours,
+the wasm fetched, compiled and instantiated; for MQTT.js, mqtt.min.js parsed and run), "WebSocket
+open" when the broker accepted the connection.
+
+${loadTable}
+` : ''}
 Every run (${quick ? 'quick run' : 'full N'}):
 
 ${allRuns}
 ${errors.length ? `\nFailed runs:\n${errors.map((e) => `- ${e}`).join('\n')}\n` : ''}
 ${sizes ? `## Sizes\n\n${sizes}\n\nThe app is \`trunk build --release\` of index.html (opt-level "z", LTO, wasm-opt -Oz from\nbinaryen 132), the same build as dist/.\n` : ''}`;
   writeFileSync(out, doc);
-  console.log(`written: ${out}`);
 }
 cdp.close();
 server.close();
