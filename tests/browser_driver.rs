@@ -9,7 +9,9 @@ use browser_support::*;
 use leptos::prelude::*;
 use wasm_bindgen_test::*;
 use wasm_mqtt::browser::{Client, Outcome, Status, SubState};
-use wasm_mqtt::mqtt::{ConnectOptions, Credentials, Message, PublishError, QoS, Version};
+use wasm_mqtt::mqtt::{
+    ConnectOptions, Credentials, Message, PublishError, QoS, TopicError, Version,
+};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -353,21 +355,264 @@ async fn commands_of_one_turn_go_out_in_one_send() {
 }
 
 #[wasm_bindgen_test]
-async fn a_closed_client_refuses_to_publish() {
-    let client = connected(Version::V5).await;
-    client.disconnect();
+async fn a_client_never_connected_refuses_and_a_closed_one_queues_until_it_connects_again() {
+    let never = Client::new();
     assert_eq!(
-        client.publish(Message::new("t", "x", QoS::AtMostOnce)),
+        never.publish(Message::new("t", "x", QoS::AtMostOnce)),
+        Err(PublishError::NotConnected),
+        "no broker, no session: nowhere to send it"
+    );
+
+    let options = options(Version::V5);
+    let topic = unique("driver/closed");
+    let client = Client::new();
+    client.connect(&ws_url(), options.clone());
+    client
+        .subscribe(&topic, QoS::AtLeastOnce)
+        .expect("subscribes before CONNACK");
+    wait_until(
+        "SUBACK",
+        5_000,
+        || {
+            client.subscriptions().with_untracked(|s| {
+                s.first()
+                    .is_some_and(|s| matches!(s.state, SubState::Granted(_)))
+            })
+        },
+        || format!("{:?}", client.subscriptions().get_untracked()),
+    )
+    .await;
+    client.disconnect();
+    let queued = client
+        .publish(Message::new(
+            topic.clone(),
+            "while closed",
+            QoS::AtLeastOnce,
+        ))
+        .expect("queued while closed");
+    assert_eq!(
+        client.publish_if_connected(Message::new(topic.clone(), "x", QoS::AtMostOnce)),
         Err(PublishError::NotConnected)
     );
-    // Connecting again on the same client works.
-    client.connect(&ws_url(), options(Version::V5));
+    pause(0).await;
+    assert_eq!(client.queue().get_untracked().queued, 1);
+
+    // The same settings: the same session, which subscribes again (the broker forgot) and
+    // sends what waited.
+    client.connect(&ws_url(), options);
     wait_until(
-        "CONNACK again",
+        "the queued message back",
+        5_000,
+        || client.received().with_untracked(|log| log.total()) == 1,
+        || format!("{:?}", client.sent().get_untracked()),
+    )
+    .await;
+    wait_until(
+        "PUBACK",
+        5_000,
+        || {
+            client.sent().with_untracked(|log| {
+                log.iter()
+                    .any(|(_, s)| s.id == queued && s.outcome == Outcome::Delivered)
+            })
+        },
+        || format!("{:?}", client.sent().get_untracked()),
+    )
+    .await;
+    client.disconnect();
+}
+
+/// Waits for the driver to have lost a link that had come up, and returns why.
+async fn lost(client: Client) -> String {
+    wait_until(
+        "the link to be lost",
+        10_000,
+        || client.retry().with_untracked(|retry| retry.active),
+        || format!("{:?}", status(client)),
+    )
+    .await;
+    client
+        .retry()
+        .get_untracked()
+        .last_reason
+        .unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+async fn a_server_that_closes_in_the_middle_of_a_packet_is_named() {
+    // In the middle of the CONNACK: no broker as far as the client can tell; not retried.
+    let client = Client::new();
+    client.connect(&not_mqtt_url("connack-cut"), options(Version::V5));
+    let reason = failure(client).await;
+    assert!(
+        reason.contains("accepted the WebSocket but closed it before answering CONNECT"),
+        "{reason}"
+    );
+    // In the middle of a PUBLISH, after CONNACK: a lost link, tried again.
+    let client = Client::new();
+    client.connect(&not_mqtt_url("publish-cut"), options(Version::V5));
+    let reason = lost(client).await;
+    assert!(
+        reason.starts_with("the connection to the broker was lost (WebSocket close code 1006"),
+        "{reason}"
+    );
+    client.disconnect();
+    assert_eq!(status(client).kind(), "disconnected");
+}
+
+#[wasm_bindgen_test]
+async fn a_topic_that_is_not_utf8_is_named_and_the_client_goes_on() {
+    for version in [Version::V3_1_1, Version::V5] {
+        let client = Client::new();
+        client.connect(&not_mqtt_url("bad-topic"), options(version));
+        assert_eq!(
+            lost(client).await,
+            "the broker sent a malformed packet: a topic or string that is not valid UTF-8",
+            "{version:?}"
+        );
+        assert!(client.received().with_untracked(|log| log.total()) == 0);
+        client.disconnect();
+        // The same client, to a real broker.
+        client.connect(&ws_url(), options(version));
+        wait_until(
+            "CONNACK",
+            5_000,
+            || status(client).is_connected(),
+            || format!("{:?}", status(client)),
+        )
+        .await;
+        client.disconnect();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_subscription_the_broker_refuses_is_named() {
+    // The strict broker's dynamic security refuses denied/#.
+    let expected = [
+        (Version::V3_1_1, "unspecified error (reason code 0x80)"),
+        (Version::V5, "not authorized (reason code 0x87)"),
+    ];
+    for (version, refusal) in expected {
+        let client = Client::new();
+        client.connect(&strict_url(), options(version));
+        client
+            .subscribe("denied/x", QoS::AtLeastOnce)
+            .expect("asks");
+        client
+            .subscribe("allowed/x", QoS::AtLeastOnce)
+            .expect("asks");
+        let states = || {
+            client.subscriptions().with_untracked(|list| {
+                list.iter()
+                    .map(|s| (s.filter.clone(), s.state.clone()))
+                    .collect::<Vec<_>>()
+            })
+        };
+        wait_until(
+            "both SUBACKs",
+            5_000,
+            || {
+                states()
+                    .iter()
+                    .all(|(_, state)| !matches!(state, SubState::Pending(_)))
+            },
+            || format!("{:?}", states()),
+        )
+        .await;
+        assert_eq!(
+            states(),
+            [
+                (
+                    "denied/x".to_string(),
+                    SubState::Refused(refusal.to_string())
+                ),
+                ("allowed/x".to_string(), SubState::Granted(QoS::AtLeastOnce)),
+            ],
+            "{version:?}"
+        );
+        let error = client.errors().with_untracked(|log| log.last().cloned());
+        assert_eq!(
+            error.map(|notice| notice.text),
+            Some(format!(
+                "the broker refused the subscription to 'denied/x': {refusal}"
+            ))
+        );
+        assert!(status(client).is_connected());
+        client.disconnect();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_payload_over_the_brokers_maximum_is_refused_and_the_link_stays_up() {
+    // The strict broker's max_packet_size is 2048 bytes; MQTT 5.0 CONNACK says so.
+    let options = options(Version::V5);
+    let client = Client::new();
+    client.connect(&strict_url(), options.clone());
+    wait_until(
+        "CONNACK",
         5_000,
         || status(client).is_connected(),
         || format!("{:?}", status(client)),
     )
     .await;
+    let big = Message::new("big/t", vec![b'x'; 3_000], QoS::AtLeastOnce);
+    match client.publish(big.clone()) {
+        Err(error @ PublishError::TooLarge { max: 2048, .. }) => assert!(
+            error
+                .to_string()
+                .ends_with("over the broker's limit of 2048 bytes"),
+            "{error}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    // Queued while closed, when the limit is not known: refused after the next CONNACK.
     client.disconnect();
+    let queued = client.publish(big).expect("queued while closed");
+    client.connect(&strict_url(), options);
+    let outcome = || {
+        client.sent().with_untracked(|log| {
+            log.iter()
+                .find(|(_, s)| s.id == queued)
+                .map(|(_, s)| s.outcome.clone())
+        })
+    };
+    wait_until(
+        "the queued message to fail",
+        5_000,
+        || matches!(outcome(), Some(Outcome::Failed(_))),
+        || format!("{:?}", outcome()),
+    )
+    .await;
+    assert_eq!(
+        outcome(),
+        Some(Outcome::Failed(
+            "the broker refused the message: packet too large (reason code 0x95)".into()
+        ))
+    );
+    assert!(status(client).is_connected(), "{:?}", status(client));
+    client
+        .publish(Message::new("big/t", "small", QoS::AtLeastOnce))
+        .expect("a small one goes");
+    client.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn topics_with_wildcards_or_none_are_refused_connected_or_not() {
+    let client = connected(Version::V5).await;
+    for _ in 0..2 {
+        for topic in ["a/+", "a/#", ""] {
+            let refused = client.publish(Message::new(topic, "x", QoS::AtMostOnce));
+            assert!(
+                matches!(refused, Err(PublishError::InvalidTopic(_))),
+                "{topic:?}: {refused:?}"
+            );
+        }
+        assert_eq!(
+            client
+                .publish(Message::new("", "x", QoS::AtMostOnce))
+                .unwrap_err(),
+            PublishError::InvalidTopic(TopicError::Empty)
+        );
+        client.disconnect();
+    }
 }

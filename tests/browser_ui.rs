@@ -378,3 +378,343 @@ async fn the_link_prefills_the_form_and_names_what_it_cannot_read() {
     let id = page.value("#client-id");
     assert!(id.starts_with("wasm-mqtt-") && id.len() == 18, "{id}");
 }
+
+impl Page {
+    fn attribute(&self, selector: &str, name: &str) -> String {
+        self.find(selector).get_attribute(name).unwrap_or_default()
+    }
+
+    fn has(&self, selector: &str) -> bool {
+        self.root.query_selector(selector).ok().flatten().is_some()
+    }
+
+    async fn tick(&self, selector: &str, on: bool) {
+        let element = self.find(selector);
+        let input = element.unchecked_ref::<HtmlInputElement>();
+        if input.checked() != on {
+            input.click();
+        }
+        settle().await;
+    }
+}
+
+/// A client straight on the broker, subscribed to `topic`.
+async fn observer(topic: &str) -> Client {
+    let client = Client::new();
+    client.connect(&ws_url(), ConnectOptions::new(unique("ui-observer")));
+    client.subscribe(topic, QoS::AtLeastOnce).unwrap();
+    wait_until(
+        "the observer's SUBACK",
+        5_000,
+        || {
+            client.subscriptions().with_untracked(|list| {
+                list.iter()
+                    .any(|s| matches!(s.state, wasm_mqtt::browser::SubState::Granted(_)))
+            })
+        },
+        || client.status().get_untracked().text(),
+    )
+    .await;
+    client
+}
+
+fn observed(client: Client) -> Vec<String> {
+    client.received().with_untracked(|log| {
+        log.iter()
+            .map(|(_, m)| String::from_utf8_lossy(&m.payload).into_owned())
+            .collect()
+    })
+}
+
+#[wasm_bindgen_test]
+async fn a_lost_link_shows_a_countdown_and_cancel_stops_the_tries() {
+    let name = unique("ui-lost");
+    let page = Page::mount(&query(&[("broker", &relay_url(&name)), ("connect", "1")])).await;
+    page.wait_for_state("connected").await;
+    assert!(!page.has("[data-testid=reconnect]"));
+
+    server_command("down", &name).await;
+    page.wait_for_state("reconnecting").await;
+    let status = page.text("[data-testid=status]");
+    assert!(
+        status.starts_with("Connection lost: the connection to the broker was lost"),
+        "{status}"
+    );
+    wait_until(
+        "a countdown",
+        5_000,
+        || {
+            page.has("[data-testid=reconnect-text]")
+                && page
+                    .text("[data-testid=reconnect-text]")
+                    .starts_with("Trying again in ")
+        },
+        || page.text("[data-testid=reconnect]"),
+    )
+    .await;
+    let notice = page.text("[data-testid=reconnect-text]");
+    assert!(notice.contains("Last failure: "), "{notice}");
+    assert!(page.disabled("#connect") && !page.disabled("#disconnect"));
+
+    page.click("#cancel-reconnect").await;
+    page.wait_for_state("disconnected").await;
+    assert!(!page.has("[data-testid=reconnect]"));
+    server_command("up", &name).await;
+    pause(1_000).await;
+    assert_eq!(page.state(), "disconnected", "no tries after Cancel");
+    page.click("#connect").await;
+    page.wait_for_state("connected").await;
+    page.click("#disconnect").await;
+}
+
+#[wasm_bindgen_test]
+async fn the_counter_queues_while_offline_only_when_asked() {
+    let name = unique("ui-queue");
+    let topic = unique("ui/queue");
+    let page = Page::mount(&query(&[
+        ("broker", &relay_url(&name)),
+        ("topic", &topic),
+        ("filter", &topic),
+        ("interval", "50"),
+        ("connect", "1"),
+        ("subscribe", "1"),
+    ]))
+    .await;
+    page.wait_for_line("[data-testid=subscription-state]", "granted QoS 0")
+        .await;
+    server_command("down", &name).await;
+    page.wait_for_state("reconnecting").await;
+
+    // Not asked: a tick while the link is down fails, as pub.py's would.
+    page.click("#counter-start").await;
+    page.wait_for_line(
+        "[data-testid=publish-line] .text",
+        &format!("Failed to send message to topic {topic}: not connected"),
+    )
+    .await;
+    page.click("#counter-stop").await;
+    page.click("#counter-reset").await;
+    page.find("#clear-publish-log")
+        .unchecked_into::<HtmlElement>()
+        .click();
+
+    // Asked: ticks wait in the queue, and go out in order after the reconnect.
+    page.tick("#counter-queue-offline", true).await;
+    page.click("#counter-start").await;
+    wait_until(
+        "five queued ticks",
+        5_000,
+        || {
+            page.attribute("[data-testid=queue]", "data-queued")
+                .parse::<u32>()
+                .unwrap_or(0)
+                >= 5
+        },
+        || page.text("[data-testid=queue]"),
+    )
+    .await;
+    page.click("#counter-stop").await;
+    let queued: u64 = page
+        .attribute("[data-testid=queue]", "data-queued")
+        .parse()
+        .unwrap();
+    assert!(page
+        .text("[data-testid=queue]")
+        .starts_with(&format!("{queued} messages waiting to be sent")));
+    assert!(page
+        .all_text("[data-testid=publish-line] .outcome")
+        .iter()
+        .all(|text| text.is_empty() || text == "queued: goes out once connected"));
+    server_command("up", &name).await;
+    page.wait_for_state("connected").await;
+    for n in 0..queued {
+        page.wait_for_line(
+            "[data-testid=received-text]",
+            &format!("Received `messages: {n}` from `{topic}` topic"),
+        )
+        .await;
+    }
+    let received = page.all_text("[data-testid=received-text]");
+    let expected: Vec<String> = (0..queued)
+        .rev()
+        .map(|n| format!("Received `messages: {n}` from `{topic}` topic"))
+        .collect();
+    assert_eq!(received, expected, "in order (the newest shows first)");
+    assert_eq!(page.attribute("[data-testid=queue]", "data-queued"), "0");
+    page.click("#disconnect").await;
+}
+
+#[wasm_bindgen_test]
+async fn a_reload_finds_the_unsent_messages_and_sends_them() {
+    let name = unique("ui-reload");
+    let topic = unique("ui/reload");
+    let client_id = unique("ui-reload");
+    let broker = relay_url(&name);
+    let observer = observer(&topic).await;
+    let before = Page::mount(&query(&[
+        ("broker", &broker),
+        ("client_id", &client_id),
+        ("connect", "1"),
+    ]))
+    .await;
+    before.wait_for_state("connected").await;
+    server_command("down", &name).await;
+    before.wait_for_state("reconnecting").await;
+    before.fill("#message-topic", &topic).await;
+    for payload in ["first", "second"] {
+        before.fill("#message-payload", payload).await;
+        before.choose("#message-qos", "1").await;
+        before.click("#message-publish").await;
+    }
+    before
+        .wait_for_line(
+            "[data-testid=publish-line] .outcome",
+            "queued: goes out once connected",
+        )
+        .await;
+    pause(300).await; // past the store's debounce
+    before.click("#cancel-reconnect").await;
+
+    // The page again, without a client id: it takes up the one with messages stored.
+    let after = Page::mount(&query(&[("broker", &broker)])).await;
+    assert_eq!(after.value("#client-id"), client_id);
+    server_command("up", &name).await;
+    after.click("#connect").await;
+    after.wait_for_state("connected").await;
+    assert!(
+        after
+            .text("[data-testid=queue]")
+            .contains("2 messages restored from this browser"),
+        "{}",
+        after.text("[data-testid=queue]")
+    );
+    wait_until(
+        "both messages at the observer",
+        5_000,
+        || observed(observer).len() == 2,
+        || format!("{:?}", observed(observer)),
+    )
+    .await;
+    assert_eq!(observed(observer), ["first", "second"]);
+    after.click("#disconnect").await;
+    observer.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn clean_start_off_with_an_expiry_resumes_the_session() {
+    let page = Page::mount(&query(&[
+        ("broker", &ws_url()),
+        ("client_id", &unique("ui-resume")),
+        ("version", "5"),
+    ]))
+    .await;
+    assert!(page
+        .text("[data-testid=session-note]")
+        .starts_with("Each connection starts a new session"));
+    page.tick("#clean-start", false).await;
+    assert!(page
+        .text("[data-testid=session-note]")
+        .contains("set an expiry"));
+    page.fill("#session-expiry", "60").await;
+    assert!(page
+        .text("[data-testid=session-note]")
+        .contains("for 60 s after the link closes"));
+    page.click("#connect").await;
+    page.wait_for_state("connected").await;
+    page.click("#disconnect").await;
+    page.click("#connect").await;
+    page.wait_for_state("connected").await;
+    assert_eq!(
+        page.text("[data-testid=status]"),
+        "Connected (the broker kept the previous session)"
+    );
+    page.click("#disconnect").await;
+
+    page.choose("#version", "3.1.1").await;
+    assert!(page.disabled("#session-expiry"), "3.1.1 has no expiry");
+    page.fill("#queue-messages", "many").await;
+    page.click("#connect").await;
+    assert!(page
+        .text("[data-testid=connection-problem]")
+        .contains("whole number of messages"));
+}
+
+#[wasm_bindgen_test]
+async fn bad_input_is_named_and_the_app_keeps_working() {
+    // Addresses and servers that are not MQTT brokers, in the form.
+    let page = Page::mount("").await;
+    for (broker, expected) in [
+        ("ws://", "names no host"),
+        ("ws://127.0.0.1:1 /mqtt", "contains a space"),
+        (
+            "http://127.0.0.1:1/mqtt",
+            "reached with ws://127.0.0.1:1/mqtt",
+        ),
+    ] {
+        page.fill("#broker-url", broker).await;
+        page.click("#connect").await;
+        let status = page.text("[data-testid=status]");
+        assert!(status.contains(expected), "{broker}: {status}");
+    }
+    page.fill("#broker-url", &not_mqtt_url("echo")).await;
+    page.click("#connect").await;
+    page.wait_for_state("failed").await;
+    assert!(page
+        .text("[data-testid=status]")
+        .contains("answered CONNECT with CONNECT, not CONNACK"));
+    page.fill("#broker-url", &not_mqtt_url("bad-topic")).await;
+    page.click("#connect").await;
+    page.wait_for_state("reconnecting").await;
+    assert!(
+        page.text("[data-testid=status]")
+            .contains("a topic or string that is not valid UTF-8"),
+        "{}",
+        page.text("[data-testid=status]")
+    );
+    page.click("#cancel-reconnect").await;
+
+    // The strict broker: a packet size limit, and topics it refuses.
+    let topic = unique("ui/strict");
+    page.fill("#broker-url", &strict_url()).await;
+    page.click("#connect").await;
+    page.wait_for_state("connected").await;
+    page.fill("#filter", "denied/#").await;
+    page.click("#subscribe").await;
+    page.wait_for_line(
+        "[data-testid=subscription-state]",
+        "refused: not authorized (reason code 0x87)",
+    )
+    .await;
+    assert!(page
+        .text("[data-testid=errors]")
+        .contains("the broker refused the subscription to 'denied/#'"));
+
+    page.fill("#message-topic", "").await;
+    page.click("#message-publish").await;
+    assert_eq!(
+        page.text("[data-testid=publish-problem]"),
+        "Not published: invalid topic: the topic is empty"
+    );
+    page.fill("#message-topic", &topic).await;
+    page.fill("#message-payload", &"x".repeat(3_000)).await;
+    page.click("#message-publish").await;
+    let problem = page.text("[data-testid=publish-problem]");
+    assert!(
+        problem.ends_with("over the broker's limit of 2048 bytes"),
+        "{problem}"
+    );
+
+    // Still working.
+    page.fill("#filter", &topic).await;
+    page.click("#subscribe").await;
+    page.wait_for_line("[data-testid=subscription-state]", "granted QoS 0")
+        .await;
+    page.fill("#message-payload", "still here").await;
+    page.click("#message-publish").await;
+    page.wait_for_line(
+        "[data-testid=received-text]",
+        &format!("Received `still here` from `{topic}` topic"),
+    )
+    .await;
+    page.click("#disconnect").await;
+}

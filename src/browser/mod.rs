@@ -1,4 +1,4 @@
-//! The browser driver: one `web_sys::WebSocket` and one timer feeding the sans-IO
+//! The browser driver: one `web_sys::WebSocket` at a time and one timer feeding the sans-IO
 //! [`Session`](crate::mqtt::Session), with what comes out published as Leptos signals.
 //!
 //! The driver holds no protocol logic. Each turn of the event loop (a WebSocket message, the
@@ -6,21 +6,34 @@
 //! makes at most one `send` with everything `poll_transmit` holds, and re-arms the timer to
 //! `poll_timeout`. One `send` per turn, acks included, is what makes a browser client fast.
 //!
-//! [`link`] (the wording of transport failures), [`log`] and [`state`] (what the signals hold,
-//! and how events change it) are plain Rust, tested natively; the rest needs a browser.
+//! One session lives as long as the connection the user asked for (broker and settings), across
+//! links: when a link is lost the driver opens another after a backoff ([`reconnect`]) and the
+//! session resumes on it, with what was queued or in flight. What the session has not had
+//! acknowledged is also kept in localStorage ([`stored_queue`]), so a reload loses nothing.
+//!
+//! [`link`] (the wording of transport failures), [`log`], [`reconnect`] (when to try again),
+//! [`state`] (what the signals hold, and how events change it) and [`stored_queue`] (the stored
+//! record) are plain Rust, tested natively; the rest needs a browser.
 
 pub mod link;
 pub mod log;
+pub mod reconnect;
 pub mod state;
+pub mod stored_queue;
 
 #[cfg(target_arch = "wasm32")]
 mod client;
 #[cfg(target_arch = "wasm32")]
 mod clock;
+#[cfg(target_arch = "wasm32")]
+mod driver;
 
 #[cfg(target_arch = "wasm32")]
 pub use client::Client;
 #[cfg(target_arch = "wasm32")]
 pub use clock::{now, wall_clock};
 pub use log::Log;
-pub use state::{Notice, Outcome, Received, Sent, Status, SubState, Subscription};
+pub use reconnect::RetryStatus;
+pub use state::{Notice, Outcome, QueueView, Received, Sent, Status, SubState, Subscription};
+#[cfg(target_arch = "wasm32")]
+pub use stored_queue::client_ids as stored_client_ids;

@@ -17,6 +17,11 @@ pub enum Status {
     Connected {
         session_present: bool,
     },
+    /// The link was lost and the driver is trying again (the retry status says when).
+    Reconnecting {
+        /// Why the link was lost, in plain words.
+        reason: String,
+    },
     Disconnected {
         /// Why, in plain words.
         reason: String,
@@ -30,9 +35,12 @@ impl Status {
         matches!(self, Self::Connected { .. })
     }
 
-    /// Connecting or connected: a Connect button makes no sense now.
+    /// Connecting, connected or reconnecting: a Connect button makes no sense now.
     pub fn is_active(&self) -> bool {
-        matches!(self, Self::Connecting | Self::Connected { .. })
+        matches!(
+            self,
+            Self::Connecting | Self::Connected { .. } | Self::Reconnecting { .. }
+        )
     }
 
     /// The status in a sentence.
@@ -46,17 +54,20 @@ impl Status {
             Self::Connected {
                 session_present: true,
             } => "Connected (the broker kept the previous session)".into(),
+            Self::Reconnecting { reason } => format!("Connection lost: {reason}. Reconnecting…"),
             Self::Disconnected { by_you: true, .. } => "Disconnected".into(),
             Self::Disconnected { reason, .. } => format!("Disconnected: {reason}"),
         }
     }
 
-    /// A short word for styling and tests: idle, connecting, connected, disconnected, failed.
+    /// A short word for styling and tests: idle, connecting, connected, reconnecting,
+    /// disconnected, failed.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Idle => "idle",
             Self::Connecting => "connecting",
             Self::Connected { .. } => "connected",
+            Self::Reconnecting { .. } => "reconnecting",
             Self::Disconnected { by_you: true, .. } => "disconnected",
             Self::Disconnected { by_you: false, .. } => "failed",
         }
@@ -91,8 +102,11 @@ pub enum Outcome {
     Pending,
     /// QoS 0: handed to the WebSocket. QoS 1: PUBACK came. QoS 2: PUBCOMP came.
     Delivered,
-    /// The broker refused it, or the link dropped before it was acknowledged.
+    /// The broker (or a limit it announced) refused it.
     Failed(String),
+    /// Not acknowledged when the connection settings changed: kept in this browser, and sent
+    /// when the app connects again to the same broker with the same client id.
+    Stored,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -113,6 +127,21 @@ pub enum SubState {
     Unsubscribing(RequestId),
 }
 
+/// The messages accepted and not yet acknowledged, for the UI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct QueueView {
+    /// Waiting to be sent (while the link is down, or past the broker's receive window).
+    pub queued: usize,
+    /// Their topic and payload bytes.
+    pub bytes: usize,
+    /// Refused because the queue was at its bound, since this session began.
+    pub dropped: u64,
+    /// Queued or in flight: everything kept in this browser until acknowledged.
+    pub unacknowledged: usize,
+    /// Read back from this browser's storage when the session began.
+    pub restored: usize,
+}
+
 /// An error to show, with the wall-clock time it happened at.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notice {
@@ -126,11 +155,8 @@ pub struct Changes {
     pub status: Option<Status>,
     pub received: Vec<Received>,
     pub outcomes: Vec<(PublishId, Outcome)>,
-    pub connected: Option<bool>,
     pub subscribed: Vec<(RequestId, Vec<SubscribeResult>)>,
     pub unsubscribed: Vec<RequestId>,
-    /// The link ended this turn: what was waiting for an answer will get none.
-    pub ended: bool,
     pub errors: Vec<String>,
 }
 
@@ -142,7 +168,6 @@ impl Changes {
             match event {
                 Event::Connected { session_present } => {
                     changes.status = Some(Status::Connected { session_present });
-                    changes.connected = Some(session_present);
                 }
                 Event::Message(Message {
                     topic,
@@ -176,7 +201,6 @@ impl Changes {
                 }
                 Event::Unsubscribed { id, .. } => changes.unsubscribed.push(id),
                 Event::Disconnected { reason } => {
-                    changes.ended = true;
                     changes.status = Some(Status::Disconnected {
                         by_you: reason == DisconnectReason::ClientRequested,
                         reason: reason.to_string(),
@@ -189,28 +213,33 @@ impl Changes {
 
     /// Brings the list of subscriptions up to date.
     ///
-    /// Each connection has a session of its own in the driver, so requests unanswered when a
-    /// link ends are dropped; and a broker that starts a new session forgets every subscription.
+    /// The session outlives its links: a request unanswered when a link drops is sent again
+    /// after the next CONNACK, and after a reconnect that finds the broker's session gone the
+    /// session subscribes again to every granted filter, under a request id of its own. So
+    /// results are matched by filter; an entry whose own request is still out waits for that.
     pub fn apply_to_subscriptions(&self, subscriptions: &mut Vec<Subscription>) {
-        if self.connected == Some(false) {
-            subscriptions.clear();
-        }
         for (id, results) in &self.subscribed {
             for result in results {
-                let entry = subscriptions
-                    .iter_mut()
-                    .find(|s| s.filter == result.filter && s.state == SubState::Pending(*id));
-                if let Some(entry) = entry {
-                    entry.state = match result.outcome {
-                        Ok(qos) => SubState::Granted(qos),
-                        Err(reason) => SubState::Refused(reason.to_string()),
-                    };
+                let state = match result.outcome {
+                    Ok(qos) => SubState::Granted(qos),
+                    Err(reason) => SubState::Refused(reason.to_string()),
+                };
+                match subscriptions.iter_mut().find(|s| s.filter == result.filter) {
+                    Some(entry) => match entry.state {
+                        SubState::Pending(pending) if pending != *id => {}
+                        SubState::Unsubscribing(_) => {}
+                        _ => entry.state = state,
+                    },
+                    None => subscriptions.push(Subscription {
+                        filter: result.filter.clone(),
+                        qos: result.outcome.unwrap_or(QoS::AtMostOnce),
+                        state,
+                    }),
                 }
             }
         }
         subscriptions.retain(|s| match s.state {
-            SubState::Unsubscribing(id) => !self.unsubscribed.contains(&id) && !self.ended,
-            SubState::Pending(_) => !self.ended,
+            SubState::Unsubscribing(id) => !self.unsubscribed.contains(&id),
             _ => true,
         });
     }
@@ -223,14 +252,15 @@ impl Changes {
                 entry.outcome = outcome.clone();
             }
         }
-        if self.ended {
-            for (_, entry) in sent.iter_mut() {
-                if entry.outcome == Outcome::Pending {
-                    entry.outcome = Outcome::Failed(
-                        "not acknowledged: the connection closed first".to_string(),
-                    );
-                }
-            }
+    }
+}
+
+/// The session was replaced (Connect with other settings): what it had not had acknowledged
+/// is now only in this browser's storage.
+pub fn unacknowledged_stored(sent: &mut Log<Sent>) {
+    for (_, entry) in sent.iter_mut() {
+        if entry.outcome == Outcome::Pending {
+            entry.outcome = Outcome::Stored;
         }
     }
 }
@@ -364,32 +394,101 @@ mod tests {
     }
 
     #[test]
-    fn a_lost_link_drops_unanswered_requests_and_a_new_session_the_rest() {
+    fn requests_outlive_a_lost_link_and_the_sessions_own_resubscribe_is_matched_by_filter() {
         let mut subscriptions = Vec::new();
-        subscription_requested(&mut subscriptions, "kept", QoS::AtMostOnce, RequestId(1));
-        subscriptions[0].state = SubState::Granted(QoS::AtMostOnce);
+        subscription_requested(&mut subscriptions, "kept", QoS::AtLeastOnce, RequestId(1));
+        subscriptions[0].state = SubState::Granted(QoS::AtLeastOnce);
         subscription_requested(&mut subscriptions, "pending", QoS::AtMostOnce, RequestId(2));
-        let lost = Changes::from_events(
-            vec![Event::Disconnected {
-                reason: DisconnectReason::TransportClosed("gone".into()),
-            }],
-            0.0,
-        );
-        lost.apply_to_subscriptions(&mut subscriptions);
-        assert_eq!(subscriptions.len(), 1);
-        assert_eq!(subscriptions[0].filter, "kept");
+        subscription_requested(&mut subscriptions, "going", QoS::AtMostOnce, RequestId(3));
+        unsubscribe_requested(&mut subscriptions, "going", RequestId(4));
+        let before = subscriptions.clone();
         Changes::from_events(
-            vec![Event::Connected {
-                session_present: false,
+            vec![
+                Event::Disconnected {
+                    reason: DisconnectReason::TransportClosed("gone".into()),
+                },
+                Event::Connected {
+                    session_present: false,
+                },
+            ],
+            0.0,
+        )
+        .apply_to_subscriptions(&mut subscriptions);
+        assert_eq!(
+            subscriptions, before,
+            "nothing is dropped: the session sends them again"
+        );
+
+        // After the CONNACK: the session's own SUBSCRIBE for what was granted (an id the app
+        // never saw), then the answer to the request that was pending.
+        Changes::from_events(
+            vec![
+                Event::Subscribed {
+                    id: RequestId(9),
+                    results: vec![
+                        result("kept", Err(ReasonCode(0x87))),
+                        result("pending", Ok(QoS::AtMostOnce)),
+                        result("going", Ok(QoS::AtMostOnce)),
+                    ],
+                },
+                Event::Subscribed {
+                    id: RequestId(2),
+                    results: vec![result("pending", Ok(QoS::AtMostOnce))],
+                },
+                Event::Unsubscribed {
+                    id: RequestId(4),
+                    filters: vec!["going".into()],
+                },
+            ],
+            0.0,
+        )
+        .apply_to_subscriptions(&mut subscriptions);
+        let states: Vec<_> = subscriptions
+            .iter()
+            .map(|s| (s.filter.as_str(), s.state.clone()))
+            .collect();
+        assert_eq!(
+            states,
+            [
+                (
+                    "kept",
+                    SubState::Refused("not authorized (reason code 0x87)".into())
+                ),
+                ("pending", SubState::Granted(QoS::AtMostOnce)),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_result_for_a_filter_not_listed_is_listed() {
+        let mut subscriptions = Vec::new();
+        Changes::from_events(
+            vec![Event::Subscribed {
+                id: RequestId(1),
+                results: vec![result("a/#", Ok(QoS::ExactlyOnce))],
             }],
             0.0,
         )
         .apply_to_subscriptions(&mut subscriptions);
-        assert!(subscriptions.is_empty());
+        assert_eq!(subscriptions[0].filter, "a/#");
+        assert_eq!(subscriptions[0].state, SubState::Granted(QoS::ExactlyOnce));
     }
 
     #[test]
-    fn sent_messages_learn_their_outcome() {
+    fn reconnecting_reads_as_such() {
+        let status = Status::Reconnecting {
+            reason: "the connection to the broker was lost".into(),
+        };
+        assert_eq!(status.kind(), "reconnecting");
+        assert!(status.is_active() && !status.is_connected());
+        assert_eq!(
+            status.text(),
+            "Connection lost: the connection to the broker was lost. Reconnecting…"
+        );
+    }
+
+    #[test]
+    fn sent_messages_learn_their_outcome_and_survive_a_lost_link() {
         let mut sent = Log::new(10);
         for id in 1..=3 {
             sent.push(Sent {
@@ -412,9 +511,18 @@ mod tests {
             0.0,
         );
         changes.apply_to_sent(&mut sent);
-        let outcomes: Vec<_> = sent.iter().map(|(_, s)| s.outcome.clone()).collect();
-        assert_eq!(outcomes[1], Outcome::Delivered);
-        assert!(matches!(&outcomes[0], Outcome::Failed(text) if text.contains("closed first")));
-        assert!(matches!(&outcomes[2], Outcome::Failed(_)));
+        let outcomes = |sent: &Log<Sent>| -> Vec<Outcome> {
+            sent.iter().map(|(_, s)| s.outcome.clone()).collect()
+        };
+        assert_eq!(
+            outcomes(&sent),
+            [Outcome::Pending, Outcome::Delivered, Outcome::Pending],
+            "the session sends the rest again after the reconnect"
+        );
+        unacknowledged_stored(&mut sent);
+        assert_eq!(
+            outcomes(&sent),
+            [Outcome::Stored, Outcome::Delivered, Outcome::Stored]
+        );
     }
 }

@@ -24,14 +24,21 @@ pub fn App(#[prop(optional, into)] query: Option<String>) -> impl IntoView {
 
     if params.subscribe || params.publish {
         let (subscribe_on_connect, publish_on_connect) = (params.subscribe, params.publish);
-        let counter_started = StoredValue::new(false);
+        let (subscribed, counter_started) = (StoredValue::new(false), StoredValue::new(false));
         Effect::new(move |_| {
-            let Status::Connected { session_present } = client.status().get() else {
+            if !client.status().with(Status::is_connected) {
                 return;
-            };
-            // Each new session, as the tutorial's sub.py subscribes in on_connect.
-            if subscribe_on_connect && !session_present {
-                subscribe.subscribe(client);
+            }
+            // Once: the session subscribes again by itself after a reconnect that finds the
+            // broker's session gone.
+            if subscribe_on_connect && !subscribed.get_value() {
+                subscribed.set_value(true);
+                let filter = subscribe.filter.get_untracked();
+                let listed = (client.subscriptions())
+                    .with_untracked(|list| list.iter().any(|s| s.filter == filter.trim()));
+                if !listed {
+                    subscribe.subscribe(client);
+                }
             }
             if publish_on_connect && !counter_started.get_value() {
                 counter_started.set_value(true);

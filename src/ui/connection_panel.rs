@@ -1,12 +1,14 @@
-//! The connection form: broker, client id, credentials, version, keep-alive, clean start;
-//! Connect and Disconnect; the state.
+//! The connection form: broker, client id, credentials, version, keep-alive, clean start,
+//! session expiry, the offline queue's bounds; Connect and Disconnect; the state, and the
+//! reconnecting notice.
 
 use super::params::LaunchParams;
+use super::reconnect_notice::ReconnectNotice;
 use super::settings::{default_broker, ConnectSettings};
 use super::status_line::StatusLine;
 use super::{page_is_https, random_client_id};
-use crate::browser::{Client, Status};
-use crate::mqtt::Version;
+use crate::browser::{stored_client_ids, Client, Status};
+use crate::mqtt::{Version, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_MESSAGES};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
@@ -20,25 +22,35 @@ pub struct ConnectionForm {
     pub version: RwSignal<Version>,
     pub keep_alive: RwSignal<String>,
     pub clean_start: RwSignal<bool>,
+    /// Seconds, as typed (MQTT 5.0).
+    pub session_expiry: RwSignal<String>,
+    /// The offline queue's bounds, as typed.
+    pub queue_messages: RwSignal<String>,
+    pub queue_megabytes: RwSignal<String>,
     /// What is wrong with the form, if the last Connect found something.
     pub problem: RwSignal<Option<String>>,
 }
 
 impl ConnectionForm {
     pub fn new(params: &LaunchParams) -> Self {
+        let broker =
+            (params.broker.clone()).unwrap_or_else(|| default_broker(page_is_https()).to_string());
+        // A client id with unsent messages stored for this broker (a reload while they waited)
+        // is taken up again, so that the next Connect sends them.
+        let client_id = (params.client_id.clone())
+            .or_else(|| stored_client_ids(broker.trim()).into_iter().next())
+            .unwrap_or_else(random_client_id);
         Self {
-            broker: RwSignal::new(
-                params
-                    .broker
-                    .clone()
-                    .unwrap_or_else(|| default_broker(page_is_https()).to_string()),
-            ),
-            client_id: RwSignal::new(params.client_id.clone().unwrap_or_else(random_client_id)),
+            broker: RwSignal::new(broker),
+            client_id: RwSignal::new(client_id),
             username: RwSignal::new(params.username.clone().unwrap_or_default()),
             password: RwSignal::new(String::new()),
             version: RwSignal::new(params.version.unwrap_or_default()),
             keep_alive: RwSignal::new("60".to_string()),
             clean_start: RwSignal::new(true),
+            session_expiry: RwSignal::new("0".to_string()),
+            queue_messages: RwSignal::new(DEFAULT_MAX_QUEUED_MESSAGES.to_string()),
+            queue_megabytes: RwSignal::new((DEFAULT_MAX_QUEUED_BYTES / (1024 * 1024)).to_string()),
             problem: RwSignal::new(None),
         }
     }
@@ -51,7 +63,21 @@ impl ConnectionForm {
             version: self.version.get_untracked(),
             keep_alive: self.keep_alive.get_untracked(),
             clean_start: self.clean_start.get_untracked(),
+            session_expiry: self.session_expiry.get_untracked(),
+            queue_messages: self.queue_messages.get_untracked(),
+            queue_megabytes: self.queue_megabytes.get_untracked(),
         }
+    }
+
+    /// What the broker does with the session under the settings shown.
+    fn session_note(&self) -> String {
+        ConnectSettings {
+            version: self.version.get(),
+            clean_start: self.clean_start.get(),
+            session_expiry: self.session_expiry.get(),
+            ..self.settings()
+        }
+        .session_note()
     }
 
     /// Connects with what the form holds, or says what is wrong with it.
@@ -168,6 +194,37 @@ pub fn ConnectionPanel(client: Client, form: ConnectionForm) -> impl IntoView {
                         <input id="clean-start" type="checkbox" bind:checked=form.clean_start />
                         <label for="clean-start">"Clean start"</label>
                     </div>
+                    <div class="field">
+                        <label for="session-expiry">"Session expiry (s, 5.0)"</label>
+                        <input
+                            id="session-expiry"
+                            type="number"
+                            min="0"
+                            disabled=move || form.version.get() == Version::V3_1_1
+                            bind:value=form.session_expiry
+                        />
+                    </div>
+                    <p class="hint wide" data-testid="session-note">
+                        {move || form.session_note()}
+                    </p>
+                    <div class="field">
+                        <label for="queue-messages">"Offline queue (messages)"</label>
+                        <input
+                            id="queue-messages"
+                            type="number"
+                            min="0"
+                            bind:value=form.queue_messages
+                        />
+                    </div>
+                    <div class="field">
+                        <label for="queue-megabytes">"Offline queue (MB)"</label>
+                        <input
+                            id="queue-megabytes"
+                            type="number"
+                            min="0"
+                            bind:value=form.queue_megabytes
+                        />
+                    </div>
                 </fieldset>
                 <div class="actions">
                     <button id="connect" type="submit" class="primary" disabled=active>
@@ -195,6 +252,7 @@ pub fn ConnectionPanel(client: Client, form: ConnectionForm) -> impl IntoView {
                     })
             }}
             <StatusLine status=status />
+            <ReconnectNotice client />
         </section>
     }
 }

@@ -1,5 +1,6 @@
 //! The tutorial's pub.py in the page: every period, publish `messages: N` (N from 0) and log
-//! the result as pub.py prints it.
+//! the result as pub.py prints it. While the link is down a tick fails as pub.py's would,
+//! unless "queue while offline" is ticked: then it waits in the session's queue.
 
 use super::params::{LaunchParams, INTERVAL_RANGE_MS};
 use super::publish_log::PublishLine;
@@ -16,6 +17,8 @@ pub struct Counter {
     /// Milliseconds, as typed.
     pub period: RwSignal<String>,
     pub running: RwSignal<bool>,
+    /// Ticks made while the link is down wait for the reconnect, rather than fail.
+    pub queue_offline: RwSignal<bool>,
     /// The N of the next message.
     pub next: RwSignal<u64>,
     /// What is wrong with the period, if Start found something.
@@ -32,6 +35,7 @@ impl Counter {
             qos: RwSignal::new(params.qos.unwrap_or(QoS::AtMostOnce)),
             period: RwSignal::new(params.interval_ms.unwrap_or(1_000).to_string()),
             running: RwSignal::new(false),
+            queue_offline: RwSignal::new(false),
             next: RwSignal::new(0),
             problem: RwSignal::new(None),
             client,
@@ -83,7 +87,12 @@ impl Counter {
         let topic = self.topic.get_untracked();
         let payload = counter_payload(n);
         let message = Message::new(topic.clone(), payload.clone(), self.qos.get_untracked());
-        let line = match self.client.publish(message) {
+        let published = if self.queue_offline.get_untracked() {
+            self.client.publish(message)
+        } else {
+            self.client.publish_if_connected(message)
+        };
+        let line = match published {
             Ok(id) => PublishLine::sent(sent_line(payload.as_bytes(), &topic), id),
             Err(error) => PublishLine::failed(failed_line(&topic, &error.to_string())),
         };

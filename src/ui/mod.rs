@@ -27,6 +27,10 @@ mod publish_view;
 #[cfg(target_arch = "wasm32")]
 mod qos_select;
 #[cfg(target_arch = "wasm32")]
+mod queue_status;
+#[cfg(target_arch = "wasm32")]
+mod reconnect_notice;
+#[cfg(target_arch = "wasm32")]
 mod share_link;
 #[cfg(target_arch = "wasm32")]
 mod status_line;

@@ -1,7 +1,7 @@
 //! What was published, as the tutorial's pub.py prints it, with what became of each message.
 
 use super::time_of_day;
-use crate::browser::{wall_clock, Client, Log, Outcome};
+use crate::browser::{wall_clock, Client, Log, Outcome, Status};
 use crate::mqtt::PublishId;
 use leptos::prelude::*;
 
@@ -74,9 +74,15 @@ fn PublishLogLine(client: Client, line: PublishLine) -> impl IntoView {
         })
     };
     let outcome_text = move || match outcome() {
-        Some(Outcome::Pending) => "waiting for the broker".to_string(),
+        Some(Outcome::Pending) if client.status().with(Status::is_connected) => {
+            "waiting for the broker".to_string()
+        }
+        Some(Outcome::Pending) => "queued: goes out once connected".to_string(),
         Some(Outcome::Delivered) => "delivered".to_string(),
         Some(Outcome::Failed(reason)) => reason,
+        Some(Outcome::Stored) => "stored in this browser: sent when you connect again to this \
+                                  broker with this client id"
+            .to_string(),
         None => String::new(),
     };
     let failed = id.is_none();

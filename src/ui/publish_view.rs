@@ -4,6 +4,7 @@ use super::counter::Counter;
 use super::publish_form::PublishForm;
 use super::publish_log::{PublishLine, PublishLog};
 use super::qos_select::QosSelect;
+use super::queue_status::QueueStatus;
 use super::text::counter_payload;
 use crate::browser::{Client, Log};
 use leptos::prelude::*;
@@ -47,6 +48,14 @@ pub fn PublishView(
                         on:change=move |_| counter.period_changed()
                     />
                 </div>
+                <div class="field check">
+                    <input
+                        id="counter-queue-offline"
+                        type="checkbox"
+                        bind:checked=counter.queue_offline
+                    />
+                    <label for="counter-queue-offline">"Queue while offline"</label>
+                </div>
                 <div class="actions">
                     <button
                         id="counter-start"
@@ -86,6 +95,7 @@ pub fn PublishView(
                 }}
             </div>
             <PublishForm client log topic=counter.topic.get_untracked() />
+            <QueueStatus client />
             <PublishLog client log />
         </section>
     }

@@ -21,7 +21,16 @@ pub struct ConnectSettings {
     /// Seconds, as typed.
     pub keep_alive: String,
     pub clean_start: bool,
+    /// Seconds, as typed; MQTT 5.0 only (3.1.1 has no such setting).
+    pub session_expiry: String,
+    /// The bounds of the queue of unsent messages, as typed: messages, and megabytes.
+    pub queue_messages: String,
+    pub queue_megabytes: String,
 }
+
+/// The largest queue bounds the form accepts.
+const MAX_QUEUE_MESSAGES: usize = 1_000_000;
+const MAX_QUEUE_MEGABYTES: usize = 1_024;
 
 impl ConnectSettings {
     /// The options to connect with, or what is wrong with the form, in words.
@@ -35,10 +44,36 @@ impl ConnectSettings {
         if self.username.is_empty() && !self.password.is_empty() {
             return Err("a password needs a user name".into());
         }
+        let session_expiry_secs = match self.version {
+            Version::V5 => self.session_expiry.trim().parse::<u32>().map_err(|_| {
+                format!(
+                    "the session expiry must be a whole number of seconds from 0 to {}, not '{}'",
+                    u32::MAX,
+                    self.session_expiry.trim()
+                )
+            })?,
+            Version::V3_1_1 => 0,
+        };
+        let whole = |text: &str, max: usize, what: &str| {
+            (text.trim().parse::<usize>().ok())
+                .filter(|value| *value <= max)
+                .ok_or_else(|| {
+                    format!(
+                        "the queue's bound must be a whole number of {what} from 0 to {max}, \
+                         not '{}'",
+                        text.trim()
+                    )
+                })
+        };
+        let max_queued_messages = whole(&self.queue_messages, MAX_QUEUE_MESSAGES, "messages")?;
+        let max_queued_megabytes = whole(&self.queue_megabytes, MAX_QUEUE_MEGABYTES, "MB")?;
         let mut options = ConnectOptions::new(self.client_id.trim());
         options.version = self.version;
         options.keep_alive_secs = keep_alive_secs;
         options.clean_start = self.clean_start;
+        options.session_expiry_secs = session_expiry_secs;
+        options.max_queued_messages = max_queued_messages;
+        options.max_queued_bytes = max_queued_megabytes * 1024 * 1024;
         if !self.username.is_empty() {
             options.credentials = Some(Credentials {
                 username: self.username.clone(),
@@ -47,6 +82,26 @@ impl ConnectSettings {
         }
         options.validate().map_err(|error| error.to_string())?;
         Ok(options)
+    }
+
+    /// What the broker does with the session under these settings, in a sentence.
+    pub fn session_note(&self) -> String {
+        let expiry = self.session_expiry.trim().parse::<u32>().unwrap_or(0);
+        match (self.clean_start, self.version, expiry) {
+            (true, _, _) => "Each connection starts a new session on the broker. After a lost \
+                             link the app subscribes again and sends what it queued."
+                .into(),
+            (false, Version::V3_1_1, _) => "The broker keeps the session (subscriptions, QoS 1 \
+                                            and 2 messages) while the link is down."
+                .into(),
+            (false, Version::V5, 0) => "With a session expiry of 0 the broker ends the session \
+                                        when the link closes: set an expiry to resume it."
+                .into(),
+            (false, Version::V5, secs) => format!(
+                "The broker keeps the session (subscriptions, QoS 1 and 2 messages) for {secs} s \
+                 after the link closes."
+            ),
+        }
     }
 }
 
@@ -62,7 +117,72 @@ mod tests {
             version: Version::V3_1_1,
             keep_alive: "30".into(),
             clean_start: true,
+            session_expiry: "0".into(),
+            queue_messages: "10000".into(),
+            queue_megabytes: "10".into(),
         }
+    }
+
+    #[test]
+    fn session_and_queue_settings_make_options() {
+        let defaults = settings().options().unwrap();
+        assert_eq!(
+            defaults.max_queued_messages,
+            crate::mqtt::DEFAULT_MAX_QUEUED_MESSAGES
+        );
+        assert_eq!(
+            defaults.max_queued_bytes,
+            crate::mqtt::DEFAULT_MAX_QUEUED_BYTES
+        );
+        assert_eq!(defaults.session_expiry_secs, 0);
+        let resumable = ConnectSettings {
+            version: Version::V5,
+            clean_start: false,
+            session_expiry: " 3600 ".into(),
+            queue_messages: "5".into(),
+            queue_megabytes: "1".into(),
+            ..settings()
+        };
+        let options = resumable.options().unwrap();
+        assert_eq!(options.session_expiry_secs, 3_600);
+        assert!(!options.clean_start);
+        assert_eq!(options.max_queued_messages, 5);
+        assert_eq!(options.max_queued_bytes, 1_048_576);
+        assert!(resumable.session_note().contains("for 3600 s"));
+        // 3.1.1 has no session expiry: whatever the field holds is not read.
+        let v3 = ConnectSettings {
+            session_expiry: "soon".into(),
+            clean_start: false,
+            ..settings()
+        };
+        assert_eq!(v3.options().unwrap().session_expiry_secs, 0);
+        assert!(v3.session_note().contains("keeps the session"));
+        let forgotten = ConnectSettings {
+            session_expiry: "0".into(),
+            ..resumable.clone()
+        };
+        assert!(forgotten.session_note().contains("set an expiry"));
+    }
+
+    #[test]
+    fn bad_session_and_queue_settings_are_named() {
+        let error = |settings: ConnectSettings| settings.options().unwrap_err();
+        assert!(error(ConnectSettings {
+            version: Version::V5,
+            session_expiry: "-1".into(),
+            ..settings()
+        })
+        .contains("session expiry"));
+        assert!(error(ConnectSettings {
+            queue_messages: "2000000".into(),
+            ..settings()
+        })
+        .contains("from 0 to 1000000, not '2000000'"));
+        assert!(error(ConnectSettings {
+            queue_megabytes: "1.5".into(),
+            ..settings()
+        })
+        .contains("whole number of MB"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The words and formats the app shows: log lines as the tutorial prints them, payloads as
 //! text (or hex when they are not UTF-8), times.
 
+use crate::browser::{QueueView, RetryStatus};
 use crate::mqtt::QoS;
 
 /// Longest payload shown in full, in characters (or bytes, in hex).
@@ -59,6 +60,60 @@ pub fn qos_label(qos: QoS) -> &'static str {
     }
 }
 
+/// Where reconnecting stands, at wall-clock time `now` (ms since 1970).
+pub fn retry_text(retry: &RetryStatus, now: f64) -> String {
+    let mut text = if retry.waiting_for_network {
+        "The browser is offline: trying again when the network is back.".to_string()
+    } else if let Some(at) = retry.next_try_at {
+        let seconds = ((at - now).max(0.0) / 1000.0).ceil() as u64;
+        format!(
+            "Trying again in {seconds} s (attempt {}).",
+            retry.attempt + 1
+        )
+    } else {
+        format!("Trying again now (attempt {})…", retry.attempt)
+    };
+    if let Some(reason) = &retry.last_reason {
+        text.push_str(&format!(" Last failure: {reason}."));
+    }
+    text
+}
+
+/// The queue of unsent messages in a sentence.
+pub fn queue_text(queue: &QueueView) -> String {
+    let mut text = format!(
+        "{} waiting to be sent ({}), {} dropped at the bound; {} not yet acknowledged",
+        count(queue.queued, "message"),
+        size(queue.bytes),
+        queue.dropped,
+        queue.unacknowledged
+    );
+    if queue.restored > 0 {
+        text.push_str(&format!(
+            "; {} restored from this browser",
+            count(queue.restored, "message")
+        ));
+    }
+    text.push('.');
+    text
+}
+
+fn count(n: usize, what: &str) -> String {
+    match n {
+        1 => format!("1 {what}"),
+        n => format!("{n} {what}s"),
+    }
+}
+
+/// Bytes, in whole KB or MB past a thousand bytes (no float formatting: it costs kilobytes).
+fn size(bytes: usize) -> String {
+    match bytes {
+        0..=999 => format!("{bytes} bytes"),
+        1_000..=999_999 => format!("{} KB", bytes.div_ceil(1_000)),
+        _ => format!("{} MB", bytes.div_ceil(1_000_000)),
+    }
+}
+
 /// `HH:MM:SS.mmm`.
 pub fn clock_time(hours: u32, minutes: u32, seconds: u32, millis: u32) -> String {
     format!("{hours:02}:{minutes:02}:{seconds:02}.{millis:03}")
@@ -93,6 +148,55 @@ mod tests {
         assert!(payload_text(&long).ends_with("… (300 bytes)"));
         let long_text = "x".repeat(2_500);
         assert!(payload_text(long_text.as_bytes()).ends_with("… (2500 bytes)"));
+    }
+
+    #[test]
+    fn reconnecting_is_told_with_a_countdown() {
+        let scheduled = RetryStatus {
+            active: true,
+            attempt: 1,
+            next_try_at: Some(10_500.0),
+            last_reason: Some("the connection to the broker was lost".into()),
+            waiting_for_network: false,
+        };
+        assert_eq!(
+            retry_text(&scheduled, 8_000.0),
+            "Trying again in 3 s (attempt 2). Last failure: the connection to the broker was lost."
+        );
+        let trying = RetryStatus {
+            next_try_at: None,
+            attempt: 2,
+            last_reason: None,
+            ..scheduled.clone()
+        };
+        assert_eq!(retry_text(&trying, 0.0), "Trying again now (attempt 2)…");
+        let offline = RetryStatus {
+            waiting_for_network: true,
+            next_try_at: None,
+            last_reason: None,
+            ..scheduled
+        };
+        assert!(retry_text(&offline, 0.0).starts_with("The browser is offline"));
+    }
+
+    #[test]
+    fn the_queue_reads_as_a_sentence() {
+        let queue = QueueView {
+            queued: 3,
+            bytes: 1_500,
+            dropped: 0,
+            unacknowledged: 4,
+            restored: 1,
+        };
+        assert_eq!(
+            queue_text(&queue),
+            "3 messages waiting to be sent (2 KB), 0 dropped at the bound; 4 not yet \
+             acknowledged; 1 message restored from this browser."
+        );
+        assert_eq!(
+            queue_text(&QueueView::default()),
+            "0 messages waiting to be sent (0 bytes), 0 dropped at the bound; 0 not yet acknowledged."
+        );
     }
 
     #[test]

@@ -34,14 +34,74 @@ pub fn tcp_as_ws_url() -> String {
     format!("ws://127.0.0.1:{port}/mqtt")
 }
 
-/// scripts/not-mqtt-server.mjs: a WebSocket server that is not MQTT; `path` picks its manner
-/// (echo, text, close).
+/// scripts/not-mqtt-server.mjs: WebSocket servers that are not MQTT or misbehave; `path` picks
+/// one (echo, text, close, connack-cut, publish-cut, bad-topic, silent, pong/NAME,
+/// relay/NAME).
 pub fn not_mqtt_url(path: &str) -> String {
     let port = port(
         "MQTT_TEST_NOT_MQTT_PORT",
         option_env!("MQTT_TEST_NOT_MQTT_PORT"),
     );
     format!("ws://127.0.0.1:{port}/{path}")
+}
+
+/// A relay to the open broker (`ws_url`) that [`server_command`] can cut, stop and mute.
+pub fn relay_url(name: &str) -> String {
+    not_mqtt_url(&format!("relay/{name}"))
+}
+
+/// The strict broker: a maximum packet size of 2048 bytes, and topics under `denied/` refused
+/// (scripts/mosquitto/browser-test-strict.conf).
+pub fn strict_url() -> String {
+    let port = port(
+        "MQTT_TEST_STRICT_WS_PORT",
+        option_env!("MQTT_TEST_STRICT_WS_PORT"),
+    );
+    format!("ws://127.0.0.1:{port}/mqtt")
+}
+
+/// Sends a command to the test servers' control socket (cut, down, up, mute, pings) about
+/// `name`, and returns their answer once it comes.
+pub async fn server_command(command: &str, name: &str) -> String {
+    let send = js_sys::Function::new_with_args(
+        "url, command",
+        "return new Promise((resolve, reject) => {
+           const socket = new WebSocket(url);
+           socket.onopen = () => socket.send(command);
+           socket.onmessage = (event) => { resolve(event.data); socket.close(); };
+           socket.onerror = () => reject(new Error('the control socket failed'));
+         });",
+    );
+    let promise = send
+        .call2(
+            &wasm_bindgen::JsValue::NULL,
+            &not_mqtt_url("control").into(),
+            &format!("{command} {name}").into(),
+        )
+        .expect("the control function runs");
+    let answer = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise))
+        .await
+        .unwrap_or_else(|error| panic!("{command} {name}: {error:?}"));
+    answer.as_string().unwrap_or_default()
+}
+
+/// Dispatches a bare event (online, offline, visibilitychange, pagehide) on the window or the
+/// document, as the browser would.
+pub fn dispatch_on_window(kind: &str) {
+    let event = web_sys::Event::new(kind).expect("an event");
+    web_sys::window()
+        .expect("a window")
+        .dispatch_event(&event)
+        .expect("dispatched");
+}
+
+pub fn dispatch_on_document(kind: &str) {
+    let event = web_sys::Event::new(kind).expect("an event");
+    web_sys::window()
+        .and_then(|window| window.document())
+        .expect("a document")
+        .dispatch_event(&event)
+        .expect("dispatched");
 }
 
 /// A port nothing listens on.

@@ -1,0 +1,588 @@
+//! Nothing lost: the driver reconnects on its own, resumes the session, queues what is
+//! published meanwhile (in this browser's storage too), and finds a dead link even when a
+//! hidden tab's timers come late. In headless Chromium, against Mosquitto through a relay the
+//! tests cut (scripts/not-mqtt-server.mjs), and against test servers that misbehave.
+//! Run with scripts/browser-test.
+
+#![cfg(target_arch = "wasm32")]
+
+mod browser_support;
+
+use browser_support::*;
+use gloo_storage::{LocalStorage, Storage};
+use leptos::prelude::*;
+use wasm_bindgen_test::*;
+use wasm_mqtt::browser::stored_queue::{self, StoredQueue};
+use wasm_mqtt::browser::{Client, Outcome, Status, SubState};
+use wasm_mqtt::mqtt::{ConnectOptions, Message, PublishError, QoS, Version};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn options(prefix: &str, version: Version) -> ConnectOptions {
+    let mut options = ConnectOptions::new(unique(prefix));
+    options.version = version;
+    options
+}
+
+fn status(client: Client) -> Status {
+    client.status().get_untracked()
+}
+
+async fn wait_for(client: Client, kind: &str, limit_ms: u64) {
+    wait_until(
+        &format!("the status to be {kind}"),
+        limit_ms,
+        || status(client).kind() == kind,
+        || format!("{:?}; {:?}", status(client), client.retry().get_untracked()),
+    )
+    .await;
+}
+
+async fn connect(url: &str, options: ConnectOptions) -> Client {
+    let client = Client::new();
+    client.connect(url, options);
+    wait_for(client, "connected", 5_000).await;
+    client
+}
+
+/// A client straight on the broker, subscribed to `topic`: what arrives there is what the
+/// client under test got through.
+async fn observer(topic: &str) -> Client {
+    let client = connect(&ws_url(), options("observer", Version::V5)).await;
+    client
+        .subscribe(topic, QoS::ExactlyOnce)
+        .expect("subscribes");
+    wait_until(
+        "the observer's SUBACK",
+        5_000,
+        || granted(client, topic),
+        || format!("{:?}", client.subscriptions().get_untracked()),
+    )
+    .await;
+    client
+}
+
+fn granted(client: Client, filter: &str) -> bool {
+    client.subscriptions().with_untracked(|list| {
+        list.iter()
+            .any(|s| s.filter == filter && matches!(s.state, SubState::Granted(_)))
+    })
+}
+
+fn payloads(client: Client) -> Vec<String> {
+    client.received().with_untracked(|log| {
+        log.iter()
+            .map(|(_, m)| String::from_utf8_lossy(&m.payload).into_owned())
+            .collect()
+    })
+}
+
+async fn wait_for_payloads(client: Client, expected: &[String], limit_ms: u64) {
+    wait_until(
+        &format!("{} messages", expected.len()),
+        limit_ms,
+        || payloads(client).len() >= expected.len(),
+        || format!("{:?}", payloads(client)),
+    )
+    .await;
+    assert_eq!(payloads(client), expected);
+}
+
+#[wasm_bindgen_test]
+async fn a_lost_link_is_tried_again_and_the_session_goes_on() {
+    let name = unique("lost");
+    let topic = unique("reconnect/lost");
+    let client = connect(&relay_url(&name), options("lost", Version::V5)).await;
+    client
+        .subscribe(&topic, QoS::AtLeastOnce)
+        .expect("subscribes");
+    wait_until("SUBACK", 5_000, || granted(client, &topic), String::new).await;
+
+    let started = js_sys::Date::now();
+    assert_eq!(server_command("cut", &name).await, "ok");
+    wait_for(client, "reconnecting", 5_000).await;
+    let retry = client.retry().get_untracked();
+    assert!(retry.active, "{retry:?}");
+    let reason = retry.last_reason.unwrap_or_default();
+    assert!(
+        reason.contains("the connection to the broker was lost"),
+        "{reason}"
+    );
+    assert!(
+        status(client)
+            .text()
+            .starts_with("Connection lost: the connection to the broker was lost"),
+        "{}",
+        status(client).text()
+    );
+    wait_for(client, "connected", 5_000).await;
+    let took = js_sys::Date::now() - started;
+    assert!(
+        took < 1_500.0,
+        "the first try comes within 0.5 s; took {took} ms"
+    );
+    let retry = client.retry().get_untracked();
+    assert!(
+        !retry.active && retry.attempt == 0,
+        "CONNACK resets: {retry:?}"
+    );
+
+    // Clean start: the broker forgot the subscription, and the session asked for it again.
+    wait_until(
+        "the new SUBACK",
+        5_000,
+        || granted(client, &topic),
+        || format!("{:?}", client.subscriptions().get_untracked()),
+    )
+    .await;
+    client
+        .publish(Message::new(
+            topic.clone(),
+            "after the reconnect",
+            QoS::AtLeastOnce,
+        ))
+        .expect("publishes");
+    wait_for_payloads(client, &["after the reconnect".to_string()], 5_000).await;
+    client.disconnect();
+    assert_eq!(status(client).kind(), "disconnected");
+}
+
+#[wasm_bindgen_test]
+async fn tries_back_off_while_the_broker_is_away_and_publishes_wait_in_order() {
+    let name = unique("away");
+    let topic = unique("reconnect/away");
+    let observer = observer(&topic).await;
+    let client = connect(&relay_url(&name), options("away", Version::V5)).await;
+
+    assert_eq!(server_command("down", &name).await, "ok");
+    wait_for(client, "reconnecting", 5_000).await;
+    // Published while the broker is away: kept in order, at every QoS.
+    let expected: Vec<String> = (0..9).map(|n| format!("queued {n}")).collect();
+    for (n, payload) in expected.iter().enumerate() {
+        let qos = [QoS::AtMostOnce, QoS::AtLeastOnce, QoS::ExactlyOnce][n % 3];
+        client
+            .publish(Message::new(topic.clone(), payload.clone(), qos))
+            .expect("queued");
+    }
+    pause(0).await; // the signals follow at the end of the turn
+    let queue = client.queue().get_untracked();
+    assert_eq!((queue.queued, queue.unacknowledged), (9, 9), "{queue:?}");
+    let outcomes = || {
+        client.sent().with_untracked(|log| {
+            log.iter()
+                .map(|(_, s)| s.outcome.clone())
+                .collect::<Vec<_>>()
+        })
+    };
+    assert!(outcomes().iter().all(|o| *o == Outcome::Pending));
+
+    // Tries fail (the relay refuses the WebSocket); each waits longer than the one before.
+    let mut delays = Vec::new();
+    let mut seen = 0;
+    wait_until(
+        "three failed tries",
+        10_000,
+        || {
+            let retry = client.retry().get_untracked();
+            if let Some(at) = retry.next_try_at {
+                if retry.attempt > seen {
+                    seen = retry.attempt;
+                    delays.push(at - js_sys::Date::now());
+                }
+            }
+            retry.attempt >= 3 && retry.next_try_at.is_some()
+        },
+        || format!("{:?}", client.retry().get_untracked()),
+    )
+    .await;
+    let retry = client.retry().get_untracked();
+    let reason = retry.last_reason.clone().unwrap_or_default();
+    assert!(reason.contains("could not open a WebSocket"), "{reason}");
+    assert!(
+        status(client).text().contains("could not open a WebSocket"),
+        "{:?}",
+        status(client)
+    );
+    // Backoff steps: ≤ 1 s after the first failed try, 1–2 s after the second.
+    assert!(delays.iter().all(|delay| *delay <= 4_000.0), "{delays:?}");
+
+    assert_eq!(server_command("up", &name).await, "ok");
+    client.retry_now();
+    wait_for(client, "connected", 5_000).await;
+    wait_until(
+        "the nine messages at the observer",
+        5_000,
+        || payloads(observer).len() >= 9,
+        || format!("{:?}", payloads(observer)),
+    )
+    .await;
+    // MQTT keeps order within a QoS (Mosquitto forwards a QoS 2 message on PUBREL, so the
+    // levels interleave at the observer).
+    let received = payloads(observer);
+    for qos in 0..3 {
+        let sent: Vec<&String> = expected.iter().skip(qos).step_by(3).collect();
+        let got: Vec<&String> = received.iter().filter(|p| sent.contains(p)).collect();
+        assert_eq!(got, sent, "QoS {qos}: {received:?}");
+    }
+    assert_eq!(received.len(), 9, "{received:?}");
+    wait_until(
+        "every message acknowledged",
+        5_000,
+        || outcomes().iter().all(|o| *o == Outcome::Delivered),
+        || format!("{:?}", outcomes()),
+    )
+    .await;
+    let queue = client.queue().get_untracked();
+    assert_eq!(
+        (queue.queued, queue.unacknowledged, queue.dropped),
+        (0, 0, 0)
+    );
+    client.disconnect();
+    observer.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn the_queue_drops_past_its_bound_and_counts_it() {
+    let name = unique("bound");
+    let mut options = options("bound", Version::V3_1_1);
+    options.max_queued_messages = 3;
+    let client = connect(&relay_url(&name), options).await;
+    server_command("down", &name).await;
+    wait_for(client, "reconnecting", 5_000).await;
+    let results: Vec<_> = (0..5)
+        .map(|n| client.publish(Message::new("bound/t", format!("{n}"), QoS::AtLeastOnce)))
+        .collect();
+    assert!(results[..3].iter().all(Result::is_ok), "{results:?}");
+    assert!(
+        matches!(results[3], Err(PublishError::QueueFull { messages: 3, .. })),
+        "{results:?}"
+    );
+    pause(0).await;
+    let queue = client.queue().get_untracked();
+    assert_eq!((queue.queued, queue.dropped), (3, 2), "{queue:?}");
+    client.cancel_reconnect();
+    server_command("up", &name).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_final_refusal_stops_retrying_and_says_so() {
+    for version in [Version::V3_1_1, Version::V5] {
+        let name = unique("revoke");
+        let client = connect(
+            &not_mqtt_url(&format!("revoke/{name}")),
+            options("revoke", version),
+        )
+        .await;
+        // The link drops; the try that follows is refused as not authorized.
+        wait_for(client, "failed", 5_000).await;
+        let text = status(client).text();
+        assert!(
+            text.contains("the broker refused the connection: not authorized"),
+            "{version:?}: {text}"
+        );
+        assert!(text.contains("Not trying again"), "{text}");
+        let retry = client.retry().get_untracked();
+        assert!(!retry.active && retry.attempt == 1, "{retry:?}");
+        pause(1_500).await;
+        assert_eq!(status(client).kind(), "failed", "no more tries");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn cancel_stops_retrying_and_connect_takes_the_session_up_again() {
+    let name = unique("cancel");
+    let topic = unique("reconnect/cancel");
+    let observer = observer(&topic).await;
+    let options = options("cancel", Version::V5);
+    let client = connect(&relay_url(&name), options.clone()).await;
+    server_command("down", &name).await;
+    wait_for(client, "reconnecting", 5_000).await;
+    client
+        .publish(Message::new(
+            topic.clone(),
+            "kept through cancel",
+            QoS::AtLeastOnce,
+        ))
+        .expect("queued");
+    client.cancel_reconnect();
+    assert_eq!(status(client).kind(), "disconnected");
+    assert!(!client.retry().get_untracked().active);
+    server_command("up", &name).await;
+    pause(1_500).await;
+    assert_eq!(
+        status(client).kind(),
+        "disconnected",
+        "no tries after Cancel"
+    );
+
+    // The same settings: the same session, and what it queued goes out.
+    client.connect(&relay_url(&name), options);
+    wait_for(client, "connected", 5_000).await;
+    wait_for_payloads(observer, &["kept through cancel".to_string()], 5_000).await;
+    client.disconnect();
+    observer.disconnect();
+}
+
+/// The broker kept the session: a QoS 2 message whose PUBREC was lost with the link comes again
+/// (DUP) after the resume, and is shown once.
+async fn qos_2_redelivered_after_a_resume_is_shown_once(version: Version) {
+    let name = unique("resume");
+    let topic = unique("reconnect/resume");
+    let mut options = options("resume", version);
+    options.clean_start = false;
+    options.session_expiry_secs = 60; // 5.0: keep the session a minute after the link closes
+    let client = connect(&relay_url(&name), options).await;
+    client
+        .subscribe(&topic, QoS::ExactlyOnce)
+        .expect("subscribes");
+    wait_until("SUBACK", 5_000, || granted(client, &topic), String::new).await;
+
+    // From here the broker hears nothing from the client: its PUBREC is lost.
+    server_command("mute", &name).await;
+    let sender = connect(&ws_url(), self::options("sender", Version::V5)).await;
+    sender
+        .publish(Message::new(
+            topic.clone(),
+            "exactly once",
+            QoS::ExactlyOnce,
+        ))
+        .expect("publishes");
+    wait_for_payloads(client, &["exactly once".to_string()], 5_000).await;
+
+    server_command("cut", &name).await;
+    wait_for(client, "reconnecting", 5_000).await;
+    wait_for(client, "connected", 5_000).await;
+    assert_eq!(
+        status(client),
+        Status::Connected {
+            session_present: true
+        }
+    );
+    pause(1_000).await;
+    assert_eq!(
+        payloads(client),
+        ["exactly once"],
+        "{version:?}: shown once"
+    );
+    assert!(granted(client, &topic), "the broker kept the subscription");
+    // And the exchange finished: a new message comes through.
+    sender
+        .publish(Message::new(topic.clone(), "next", QoS::ExactlyOnce))
+        .expect("publishes");
+    wait_for_payloads(
+        client,
+        &["exactly once".to_string(), "next".to_string()],
+        5_000,
+    )
+    .await;
+    client.unsubscribe(&topic).expect("unsubscribes");
+    pause(200).await;
+    client.disconnect();
+    sender.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn qos_2_redelivered_after_a_resume_is_shown_once_over_3_1_1() {
+    qos_2_redelivered_after_a_resume_is_shown_once(Version::V3_1_1).await;
+}
+
+#[wasm_bindgen_test]
+async fn qos_2_redelivered_after_a_resume_is_shown_once_over_5() {
+    qos_2_redelivered_after_a_resume_is_shown_once(Version::V5).await;
+}
+
+fn stored(url: &str, client_id: &str) -> Option<StoredQueue> {
+    LocalStorage::get::<StoredQueue>(stored_queue::key(url, client_id)).ok()
+}
+
+#[wasm_bindgen_test]
+async fn unsent_messages_are_stored_and_a_new_session_sends_them() {
+    let name = unique("stored");
+    let topic = unique("reconnect/stored");
+    let url = relay_url(&name);
+    let options = options("stored", Version::V5);
+    let client_id = options.client_id.clone();
+    let observer = observer(&topic).await;
+    let first = connect(&url, options.clone()).await;
+    server_command("down", &name).await;
+    wait_for(first, "reconnecting", 5_000).await;
+    let expected: Vec<String> = (0..3).map(|n| format!("stored {n}")).collect();
+    for payload in &expected {
+        first
+            .publish(Message::new(
+                topic.clone(),
+                payload.clone(),
+                QoS::AtLeastOnce,
+            ))
+            .expect("queued");
+    }
+    // Stored within the debounce (200 ms).
+    wait_until(
+        "the queue in localStorage",
+        2_000,
+        || stored(&url, &client_id).is_some_and(|s| s.messages.len() == 3),
+        || format!("{:?}", stored(&url, &client_id)),
+    )
+    .await;
+    let messages = stored(&url, &client_id).unwrap().into_messages().unwrap();
+    assert_eq!(messages[0].topic, topic);
+    assert_eq!(&messages[2].payload[..], b"stored 2");
+    assert_eq!(
+        stored_queue::client_ids(&url),
+        std::slice::from_ref(&client_id),
+        "a reloaded page finds the client id"
+    );
+
+    // As after a reload: a new driver, the same broker and client id.
+    first.cancel_reconnect();
+    server_command("up", &name).await;
+    let second = Client::new();
+    second.connect(&url, options);
+    assert_eq!(second.queue().get_untracked().restored, 3);
+    wait_for(second, "connected", 5_000).await;
+    wait_for_payloads(observer, &expected, 5_000).await;
+    wait_until(
+        "the stored queue to empty",
+        2_000,
+        || stored(&url, &client_id).is_none(),
+        || format!("{:?}", stored(&url, &client_id)),
+    )
+    .await;
+    second.disconnect();
+    observer.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn a_late_timer_after_a_long_throttle_pings_first_and_keeps_a_live_link() {
+    // The pong server answers pings and never drops a client for a late one, as a broker with
+    // a long keep-alive would not within these seconds.
+    let name = unique("throttled");
+    let mut options = options("throttled", Version::V5);
+    options.keep_alive_secs = 1;
+    options.response_timeout_ms = 1_000;
+    let client = connect(&not_mqtt_url(&format!("pong/{name}")), options).await;
+
+    client.hold_timer(true);
+    pause(3_500).await; // 3.5 keep-alive periods without the timer
+    assert!(status(client).is_connected());
+    assert_eq!(server_command("pings", &name).await, "0");
+    client.hold_timer(false); // fires now, 2.5 s late
+    pause(1_500).await; // past the response timeout
+    assert!(status(client).is_connected(), "{:?}", status(client));
+    let pings: u32 = server_command("pings", &name).await.parse().unwrap();
+    assert!(pings >= 1, "the late timer sent a ping: {pings}");
+
+    // A tab shown again does what came due at once, before its timer gets round to it.
+    client.hold_timer(true);
+    pause(2_500).await;
+    let before: u32 = server_command("pings", &name).await.parse().unwrap();
+    dispatch_on_document("visibilitychange");
+    pause(300).await;
+    let after: u32 = server_command("pings", &name).await.parse().unwrap();
+    assert_eq!(after, before + 1, "visible again: a ping at once");
+    pause(1_200).await;
+    assert!(status(client).is_connected(), "{:?}", status(client));
+    client.hold_timer(false);
+    client.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn a_dead_link_is_found_by_the_unanswered_ping_even_after_a_throttle() {
+    // The silent server answers CONNECT, then nothing: the link is dead.
+    let mut options = options("dead", Version::V3_1_1);
+    options.keep_alive_secs = 1;
+    options.response_timeout_ms = 1_000;
+    let client = connect(&not_mqtt_url("silent"), options.clone()).await;
+    // Keep-alive 1 s, then 1 s for the answer.
+    wait_for(client, "reconnecting", 3_500).await;
+    let reason = client
+        .retry()
+        .get_untracked()
+        .last_reason
+        .unwrap_or_default();
+    assert_eq!(
+        reason,
+        "the connection is dead: no answer to a ping after 1.0 s"
+    );
+    client.disconnect();
+
+    // After a throttle the late timer sends the ping and waits the response timeout from then.
+    let client = connect(&not_mqtt_url("silent"), options).await;
+    client.hold_timer(true);
+    pause(3_000).await;
+    client.hold_timer(false);
+    pause(500).await;
+    assert!(
+        status(client).is_connected(),
+        "not dead before the ping's timeout"
+    );
+    wait_for(client, "reconnecting", 2_000).await;
+    let reason = client
+        .retry()
+        .get_untracked()
+        .last_reason
+        .unwrap_or_default();
+    assert_eq!(
+        reason,
+        "the connection is dead: no answer to a ping after 1.0 s"
+    );
+    client.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn no_tries_while_the_browser_is_offline_and_one_at_once_when_it_is_back() {
+    // The window's events are dispatched by hand: headless Chromium cannot go offline.
+    let name = unique("offline");
+    let client = connect(&relay_url(&name), options("offline", Version::V5)).await;
+    dispatch_on_window("offline");
+    server_command("cut", &name).await; // the relay stays up: any try would succeed
+    wait_for(client, "reconnecting", 5_000).await;
+    let retry = client.retry().get_untracked();
+    assert!(
+        retry.waiting_for_network && retry.next_try_at.is_none(),
+        "{retry:?}"
+    );
+    assert!(
+        status(client).text().contains("the browser is offline"),
+        "{:?}",
+        status(client)
+    );
+    pause(1_500).await;
+    assert_eq!(
+        status(client).kind(),
+        "reconnecting",
+        "no tries while offline"
+    );
+    assert_eq!(client.retry().get_untracked().attempt, 0);
+
+    dispatch_on_window("online");
+    let retry = client.retry().get_untracked();
+    assert_eq!(
+        (retry.attempt, retry.next_try_at, retry.waiting_for_network),
+        (1, None, false),
+        "back online: the try starts at once"
+    );
+    wait_for(client, "connected", 2_000).await;
+
+    // Offline while a try is scheduled: it is called off until the network is back.
+    server_command("down", &name).await;
+    wait_until(
+        "a scheduled try",
+        5_000,
+        || client.retry().with_untracked(|r| r.next_try_at.is_some()),
+        || format!("{:?}", client.retry().get_untracked()),
+    )
+    .await;
+    dispatch_on_window("offline");
+    let retry = client.retry().get_untracked();
+    assert!(
+        retry.waiting_for_network && retry.next_try_at.is_none(),
+        "{retry:?}"
+    );
+    server_command("up", &name).await;
+    pause(1_500).await;
+    assert_eq!(status(client).kind(), "reconnecting");
+    dispatch_on_window("online");
+    wait_for(client, "connected", 2_000).await;
+    client.disconnect();
+}
