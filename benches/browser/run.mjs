@@ -348,6 +348,18 @@ if (appDist) {
   ]);
 }
 
+// Which code was measured: BENCH_COMMIT (set when benching an export of a commit), or this
+// checkout's commit, marked when the engine, driver or bench sources differ from it.
+function measuredCode() {
+  if (process.env.BENCH_COMMIT) return process.env.BENCH_COMMIT;
+  try {
+    const git = (...argv) => execFileSync('git', ['-C', root, ...argv], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const dirty = git('status', '--porcelain', '--', 'src', 'benches', 'Cargo.toml', 'Cargo.lock');
+    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' with uncommitted changes' : ''}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
 const seconds = Math.round((Date.now() - started) / 1000);
 const loadAfter = loadavg()[0].toFixed(2);
 const versionOf = (command, argv) => { try { return execFileSync(command, argv, { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim().split('\n')[0]; } catch { return '?'; } };
@@ -365,7 +377,7 @@ if (out) {
   const doc = `# Bench: our client against MQTT.js, in the same browser
 
 Written by \`make bench\` (scripts/bench → benches/browser/run.mjs); the figures below are from the
-run of ${new Date().toISOString().slice(0, 10)} on this project's machine (${versionOf('nproc', [])} cores), in
+run of ${new Date().toISOString().slice(0, 10)} of commit ${measuredCode()}, on this project's machine (${versionOf('nproc', [])} cores), in
 ${browserVersion} (headless), against Mosquitto ${versionOf('mosquitto', ['-h']).replace(/^mosquitto version /, '')}
 over WebSockets on loopback (a bench listener: \`max_queued_messages 0\`, \`max_inflight_messages 0\`), MQTT
 ${version === 5 ? '5.0' : '3.1.1'} for every client. ${quick ? '**Quick run: N divided by 10.** ' : ''}The browser part took ${seconds} s; the load
