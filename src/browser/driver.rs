@@ -83,8 +83,9 @@ pub(super) struct Driver {
     /// Numbers the links, so that a late callback of a closed one is ignored.
     generation: u64,
     sessions_made: u64,
-    /// The session's timer and the deadline it was armed for.
-    timer: Option<(Millis, Timeout)>,
+    timer: Option<SessionTimer>,
+    /// This turn's input came from the network (a WebSocket event), not from a timer.
+    network_input: bool,
     /// Tests hold the timer to play a hidden tab whose timers the browser throttles.
     timer_held: bool,
     timer_missed: bool,
@@ -125,6 +126,22 @@ struct Handlers {
     _close: Closure<dyn FnMut(CloseEvent)>,
 }
 
+/// The session's timer: the deadline it was armed for, and whether it was armed in a WebSocket
+/// event's task.
+///
+/// That matters in a hidden tab. Chrome's intensive throttling (after some minutes hidden)
+/// delays a timer to a once-a-minute wake-up when its nesting level is 5 or more, that is,
+/// when it was set from a timer that was set from a timer…, and to a once-a-second one
+/// otherwise. A timer set in a WebSocket event's task has nesting level 0. The keep-alive
+/// timer chains through itself (ping, wait, ping); so a timer armed in a timer's task is armed
+/// again at the next WebSocket event (the PINGRESP, at the latest), which costs one
+/// clearTimeout and setTimeout a keep-alive period and keeps the chain short.
+struct SessionTimer {
+    deadline: Millis,
+    from_network: bool,
+    _timeout: Timeout,
+}
+
 #[derive(Default)]
 struct StoreState {
     /// The queue changed since it was last stored.
@@ -145,6 +162,7 @@ impl Driver {
                 generation: 0,
                 sessions_made: 0,
                 timer: None,
+                network_input: false,
                 timer_held: false,
                 timer_missed: false,
                 reconnect: Reconnect::new(browser_is_offline()),
@@ -298,6 +316,7 @@ impl Driver {
     }
 
     fn on_open(&mut self, generation: u64) {
+        self.network_input = true;
         let Some(link) = self.link.as_mut().filter(|l| l.generation == generation) else {
             return;
         };
@@ -308,6 +327,7 @@ impl Driver {
     }
 
     fn on_message(&mut self, generation: u64, event: MessageEvent) {
+        self.network_input = true;
         let Some(link) = self.link.as_ref().filter(|l| l.generation == generation) else {
             return;
         };
@@ -331,6 +351,7 @@ impl Driver {
     }
 
     fn on_close(&mut self, generation: u64, event: CloseEvent) {
+        self.network_input = true;
         let Some(link) = self.link.take_if(|link| link.generation == generation) else {
             return;
         };
@@ -536,6 +557,7 @@ impl Driver {
             status = self.after_ending(&reason, now);
         }
         self.arm_timer();
+        self.network_input = false;
         self.schedule_store();
         Turn {
             events,
@@ -606,6 +628,8 @@ impl Driver {
     /// One timer for the session's next deadline. A timer armed for an earlier deadline is kept:
     /// when it fires, `handle_timeout` finds nothing due and the timer is armed again. That
     /// spares a clearTimeout and a setTimeout per message, since each send moves the keep-alive.
+    /// A timer armed in a timer's task is armed again in a WebSocket event's (see
+    /// [`SessionTimer`]).
     fn arm_timer(&mut self) {
         if self.timer_held && self.timer_missed {
             return; // it fires when released
@@ -614,13 +638,19 @@ impl Driver {
             self.timer = None;
             return;
         };
-        if matches!(&self.timer, Some((armed, _)) if *armed <= deadline) {
+        let keep = (self.timer.as_ref()).is_some_and(|timer| {
+            timer.deadline <= deadline && (timer.from_network || !self.network_input)
+        });
+        if keep {
             return;
         }
         let delay = deadline.saturating_sub(now()).min(i32::MAX as u64) as u32;
         let this = self.this.clone();
-        let timeout = Timeout::new(delay, move || drive_weak(&this, Driver::on_timer));
-        self.timer = Some((deadline, timeout));
+        self.timer = Some(SessionTimer {
+            deadline,
+            from_network: self.network_input,
+            _timeout: Timeout::new(delay, move || drive_weak(&this, Driver::on_timer)),
+        });
     }
 
     fn schedule_store(&mut self) {
