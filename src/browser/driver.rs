@@ -595,6 +595,11 @@ impl Driver {
                     by_you: false,
                 })
             }
+            // A first try made while the browser says it is offline: say so.
+            AfterLoss::Stop if self.reconnect.is_offline() => Some(Status::Disconnected {
+                reason: format!("{reason}; the browser is offline"),
+                by_you: *reason == DisconnectReason::ClientRequested,
+            }),
             AfterLoss::Stop => None,
         }
     }
@@ -712,6 +717,13 @@ impl Driver {
         self.signals.errors.update(|log| {
             log.push(Notice { at, text });
         });
+    }
+}
+
+impl Drop for Driver {
+    /// A client dropped with its link open: close the WebSocket before its handlers go.
+    fn drop(&mut self) {
+        self.close_link();
     }
 }
 

@@ -136,6 +136,11 @@ impl Reconnect {
         self.active
     }
 
+    /// What the browser last said: offline.
+    pub fn is_offline(&self) -> bool {
+        self.offline
+    }
+
     /// Whether the connection had come up before this ending: a final ending then stops a
     /// connection that was being kept, which the status should say.
     pub fn was_established(&self) -> bool {
