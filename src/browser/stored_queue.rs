@@ -3,8 +3,11 @@
 //! [`pending_messages`](crate::mqtt::Session::pending_messages) change, and published again into
 //! a new session for the same broker and client id before it connects.
 //!
-//! The record is JSON through serde (gloo-storage writes it); payloads are base64 text, about
-//! a third larger than the bytes. MQTT 5.0 properties are not kept (the app sets none).
+//! The record is JSON through serde; payloads are base64 text, about a third larger than the
+//! bytes. MQTT 5.0 properties are not kept (the app sets none). Why gloo-storage rather than
+//! `web_sys::Storage` by hand: it is the rustwasm group's small, kept wrapper that does the
+//! serde_json round trip and turns a missing key, bad JSON and a JavaScript exception (a full
+//! quota) into one error type, which is all the code here would otherwise be.
 //! localStorage holds about 5 MB a site: past that, saving fails and the driver says so.
 //!
 //! The record's format is plain Rust, tested natively; reading and writing localStorage is
