@@ -586,3 +586,69 @@ async fn no_tries_while_the_browser_is_offline_and_one_at_once_when_it_is_back()
     wait_for(client, "connected", 2_000).await;
     client.disconnect();
 }
+
+#[wasm_bindgen_test]
+async fn a_queue_too_big_for_the_browsers_storage_is_said_once_and_kept_in_the_page() {
+    let name = unique("quota");
+    let topic = unique("reconnect/quota");
+    let url = relay_url(&name);
+    let observer = observer(&topic).await;
+    let client = connect(&url, options("quota", Version::V5)).await;
+    server_command("down", &name).await;
+    wait_for(client, "reconnecting", 5_000).await;
+    // 6 MB, 8 MB as base64: over localStorage's 5 MB a site.
+    client
+        .publish(Message::new(
+            topic.clone(),
+            vec![b'q'; 6_000_000],
+            QoS::AtLeastOnce,
+        ))
+        .expect("queued");
+    let notices = || {
+        client.errors().with_untracked(|log| {
+            log.iter()
+                .map(|(_, notice)| notice.text.clone())
+                .collect::<Vec<_>>()
+        })
+    };
+    wait_until(
+        "the storage error",
+        3_000,
+        || !notices().is_empty(),
+        || String::new(),
+    )
+    .await;
+    assert_eq!(
+        notices(),
+        [
+            "could not keep the unsent message in this browser: the browser's storage for this \
+          site is full; until they are sent they are kept only while this page stays open"
+        ]
+    );
+    client
+        .publish(Message::new(topic.clone(), "small", QoS::AtLeastOnce))
+        .expect("queued");
+    pause(400).await;
+    assert_eq!(notices().len(), 1, "said once");
+
+    server_command("up", &name).await;
+    client.retry_now();
+    let outcomes = || {
+        client.sent().with_untracked(|log| {
+            log.iter()
+                .map(|(_, s)| s.outcome.clone())
+                .collect::<Vec<_>>()
+        })
+    };
+    wait_until(
+        "both messages acknowledged",
+        10_000,
+        || outcomes() == [Outcome::Delivered, Outcome::Delivered],
+        || format!("{:?}", outcomes()),
+    )
+    .await;
+    // The observer announced a 4 MB limit (the default), so Mosquitto keeps the big one from it.
+    wait_for_payloads(observer, &["small".to_string()], 5_000).await;
+    client.disconnect();
+    observer.disconnect();
+}

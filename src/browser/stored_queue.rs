@@ -127,10 +127,13 @@ mod local {
                 }
                 other => other.to_string(),
             };
+            let what = match messages.len() {
+                1 => "the unsent message".to_string(),
+                n => format!("{n} unsent messages"),
+            };
             format!(
-                "could not keep {} unsent messages in this browser: {detail}; they are kept only \
-                 while this page stays open",
-                messages.len()
+                "could not keep {what} in this browser: {detail}; until they are sent they are \
+                 kept only while this page stays open"
             )
         })
     }
