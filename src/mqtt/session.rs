@@ -305,6 +305,8 @@ pub struct Session {
     /// finds the session gone.
     subscriptions: BTreeMap<String, QoS>,
     requests: HashMap<u16, Request>,
+    /// Whether a CONNACK ever accepted this session.
+    has_connected: bool,
     /// Incoming QoS 2 packet ids delivered and awaiting PUBREL: a redelivery is not shown twice.
     incoming_qos2: HashSet<u16>,
 }
@@ -332,6 +334,7 @@ impl Session {
             queue: QueueStats::default(),
             subscriptions: BTreeMap::new(),
             requests: HashMap::new(),
+            has_connected: false,
             incoming_qos2: HashSet::new(),
         })
     }
@@ -390,7 +393,10 @@ impl Session {
             Version::V5 => mqttbytes::Protocol::V5,
         };
         connect.keep_alive = options.keep_alive_secs;
-        connect.clean_session = options.clean_start;
+        // A 5.0 session with an expiry outlives its link: reconnects resume it, whatever the
+        // first CONNECT asked.
+        let resumable = options.version == Version::V5 && options.session_expiry_secs > 0;
+        connect.clean_session = options.clean_start && !(resumable && self.has_connected);
         if let Some(credentials) = &options.credentials {
             connect.set_login(credentials.username.clone(), credentials.password.clone());
         }
@@ -579,7 +585,11 @@ impl Session {
     /// The transport closed (or failed to open); `reason` is the driver's description.
     pub fn handle_closed(&mut self, reason: impl Into<String>) {
         if self.state != State::Disconnected {
-            self.end(DisconnectReason::TransportClosed(reason.into()));
+            let mut reason = reason.into();
+            if self.decoder.buffered() > 0 {
+                reason.push_str(", in the middle of a packet");
+            }
+            self.end(DisconnectReason::TransportClosed(reason));
         }
         self.transmit.clear();
     }
@@ -676,6 +686,7 @@ impl Session {
             }
         }
         self.state = State::Connected;
+        self.has_connected = true;
         self.events.push_back(Event::Connected {
             session_present: connack.session_present,
         });

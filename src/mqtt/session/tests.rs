@@ -906,6 +906,44 @@ fn disconnect_says_goodbye() {
 }
 
 #[test]
+fn a_v5_session_with_an_expiry_resumes_on_reconnect_even_after_a_clean_start() {
+    let broker = Broker {
+        version: Version::V5,
+    };
+    let mut options = options(Version::V5);
+    options.session_expiry_secs = 300;
+    let mut session = Session::new(options).unwrap();
+    let mut clean_start_of_each_connect = Vec::new();
+    for now in [0, 100] {
+        session.connect(now);
+        let [Packet::Connect(connect)] = &broker.received(&mut session)[..] else {
+            panic!()
+        };
+        clean_start_of_each_connect.push(connect.clean_session);
+        broker.connack(&mut session, accepted(), now + 1);
+        session.handle_closed("closed");
+    }
+    assert_eq!(clean_start_of_each_connect, [true, false]);
+}
+
+#[test]
+fn a_link_cut_in_the_middle_of_a_packet_says_so() {
+    let (mut session, broker) = connected(Version::V5, accepted());
+    let publish = broker.bytes(&[Packet::Publish(publish_packet(
+        "t",
+        QoS::AtMostOnce,
+        0,
+        "x",
+    ))]);
+    session.handle_bytes(&publish[..3], 5);
+    session.handle_closed("the server closed the connection");
+    assert_eq!(
+        the_disconnect_reason(&mut session),
+        "the server closed the connection, in the middle of a packet"
+    );
+}
+
+#[test]
 fn a_closed_transport_is_reported_once() {
     let (mut session, _) = connected(Version::V5, accepted());
     session.handle_closed("the connection to ws://127.0.0.1:1/mqtt closed (code 1006)");
