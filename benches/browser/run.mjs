@@ -12,7 +12,7 @@
 // and POSTs its result to the server here. Pages are served with `Cache-Control: no-store`, so
 // every load is cold. Each workload runs `--runs` times per client, the clients interleaved (their
 // order rotates from run to run); the table holds medians.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, statSync, readdirSync, rmSync } from 'node:fs';
@@ -42,7 +42,9 @@ if (!broker) {
 const distDir = resolve(option('dist', join(root, 'target/bench-dist')));
 const appDist = option('app-dist') && resolve(option('app-dist'));
 const runs = Number(option('runs', 3));
-const loadRuns = Number(option('load-runs', Math.max(runs, 5)));
+// Page loads are cheap and noisy (Mosquitto takes new WebSocket connections once per pass of its
+// loop): more of them.
+const loadRuns = Number(option('load-runs', Math.max(runs, 9)));
 const only = option('only')?.split(',');
 const quick = flag('quick');
 const version = Number(option('mqtt', 4));
@@ -362,7 +364,8 @@ function measuredCode() {
 }
 const seconds = Math.round((Date.now() - started) / 1000);
 const loadAfter = loadavg()[0].toFixed(2);
-const versionOf = (command, argv) => { try { return execFileSync(command, argv, { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim().split('\n')[0]; } catch { return '?'; } };
+// (`mosquitto -h` prints its version and exits with 3.)
+const versionOf = (command, argv) => (spawnSync(command, argv, { encoding: 'utf8' }).stdout ?? '?').trim().split('\n')[0];
 console.log(`\n${table}\n`);
 if (loadTable) console.log(`${loadTable}\n`);
 if (sizes) console.log(`${sizes}\n`);
