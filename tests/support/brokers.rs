@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 use tempfile::TempDir;
 
 const START_LIMIT: Duration = Duration::from_secs(10);
@@ -89,7 +89,9 @@ pub struct Mosquitto {
     pub ws_port: u16,
     pub tcp_port: u16,
     process: BrokerProcess,
-    _dir: TempDir,
+    /// Times started: names each run's log file.
+    runs: usize,
+    dir: TempDir,
 }
 
 /// What the broker asks of clients: users with passwords, or topics anonymous clients may not
@@ -98,6 +100,24 @@ pub struct Mosquitto {
 pub struct MosquittoSetup {
     users: Vec<(String, String)>,
     denied: Vec<String>,
+    durable: Option<Durability>,
+}
+
+/// How a persistent broker keeps its database, and how many messages it lets through.
+#[derive(Debug, Clone, Copy)]
+pub struct Durability {
+    /// `autosave_on_changes true`, `autosave_interval 1`: save the database in the first loop
+    /// pass after any change Mosquitto counts (subscriptions, retained and queued messages).
+    /// False: save it once a second.
+    pub save_on_changes: bool,
+    /// `max_inflight_messages`: QoS 1/2 messages in flight per client, each way (and the
+    /// Receive Maximum announced to MQTT 5.0 clients); 0 for no limit.
+    pub max_inflight_messages: u16,
+    /// `max_queued_messages`: messages queued per client past those in flight; 0 for no limit.
+    /// Mosquitto 2.0.11 also compares each client's pending outgoing packets with it after
+    /// refusing a publish (e.g. "quota exceeded"): with 0 it then drops the link, every time.
+    /// A large number is the safe "unbounded".
+    pub max_queued_messages: u32,
 }
 
 impl Mosquitto {
@@ -110,9 +130,42 @@ impl Mosquitto {
         MosquittoSetup::default()
     }
 
-    /// What the broker has logged so far.
+    /// What the broker has logged so far (since its last restart).
     pub fn log(&self) -> String {
         self.process.log()
+    }
+
+    /// The directory of its config, logs and (when persistent) `mosquitto.db`.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// When the broker last finished writing its database: what it will read if started again
+    /// now. `None` before the first save.
+    pub fn saved_at(&self) -> Option<SystemTime> {
+        let metadata = fs::metadata(self.dir.path().join("mosquitto.db")).ok()?;
+        metadata.modified().ok()
+    }
+
+    /// Kills the broker as a crash would (SIGKILL: no goodbye, no last save) and reaps it.
+    /// The ports and the directory stay for `restart`.
+    pub fn kill(&mut self) {
+        self.process.child.kill().expect("kill -9 mosquitto");
+        self.process.child.wait().expect("reap mosquitto");
+    }
+
+    /// Starts the broker again after `kill`, on the same ports with the same config and
+    /// persistence directory; returns once it accepts WebSocket connections.
+    pub fn restart(&mut self) {
+        assert!(
+            self.process.exited().is_some(),
+            "restart: mosquitto is still running"
+        );
+        self.runs += 1;
+        match spawn_mosquitto(self.dir.path(), self.runs, self.ws_port) {
+            Ok(process) => self.process = process,
+            Err(failure) => panic!("Mosquitto did not start again:\n{failure}"),
+        }
     }
 
     /// Freezes the broker (SIGSTOP): its sockets stay open, but it answers nothing. Drop still
@@ -131,6 +184,14 @@ impl MosquittoSetup {
     /// Requires a user name and password, and adds this user.
     pub fn user(mut self, name: &str, password: &str) -> Self {
         self.users.push((name.into(), password.into()));
+        self
+    }
+
+    /// Keeps sessions and queued messages in `mosquitto.db` in the broker's directory, read
+    /// again on restart, as `durability` says. With `MOSQUITTO_LOG_ALL` set in the environment
+    /// it also logs every packet (`log_type all`), one log file per run in its directory.
+    pub fn persistent(mut self, durability: Durability) -> Self {
+        self.durable = Some(durability);
         self
     }
 
@@ -153,7 +214,8 @@ impl MosquittoSetup {
                         ws_port,
                         tcp_port,
                         process,
-                        _dir: dir,
+                        runs: 1,
+                        dir,
                     }
                 }
                 Err(failure) => failures.push(failure),
@@ -190,41 +252,69 @@ impl MosquittoSetup {
             config.push(format!("plugin {}", dynamic_security_plugin().display()));
             config.push(format!("plugin_opt_config_file {}", path.display()));
         }
+        if let Some(durability) = self.durable {
+            // Each setting on its own line: Mosquitto reads no inline comments.
+            config.push("persistence true".into());
+            if std::env::var_os("MOSQUITTO_LOG_ALL").is_some() {
+                config.push("log_type all".into());
+            }
+            // The trailing slash matters: Mosquitto appends the file name to it as it is.
+            config.push(format!("persistence_location {}/", dir.path().display()));
+            config.push(format!(
+                "autosave_on_changes {}",
+                durability.save_on_changes
+            ));
+            config.push("autosave_interval 1".into());
+            config.push(format!(
+                "max_queued_messages {}",
+                durability.max_queued_messages
+            ));
+            config.push(format!(
+                "max_inflight_messages {}",
+                durability.max_inflight_messages
+            ));
+        }
         let config = config.join("\n");
         let config_path = dir.path().join("mosquitto.conf");
         fs::write(&config_path, config + "\n").expect("write mosquitto.conf");
+        let process = spawn_mosquitto(dir.path(), 1, ws_port)?;
+        Ok((process, tcp_port, ws_port))
+    }
+}
 
-        let program = find_program("MOSQUITTO", &["/usr/sbin/mosquitto"]);
-        let mut command = Command::new(&program);
-        command
-            .arg("-c")
-            .arg(&config_path)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null());
-        let mut process = BrokerProcess::spawn(
-            "mosquitto",
-            command,
-            dir.path().join("mosquitto.log"),
-            "Install the Debian package `mosquitto` (scripts/setup does), \
-             or set MOSQUITTO to its path.",
-        );
-        let give_up = Instant::now() + START_LIMIT;
-        loop {
-            if let Some(exit) = process.exited() {
-                return Err(exit);
-            }
-            // "running" is logged once every listener is open.
-            if process.log().contains(" running") && accepts_connections(ws_port) {
-                return Ok((process, tcp_port, ws_port));
-            }
-            if Instant::now() > give_up {
-                return Err(format!(
-                    "mosquitto did not listen on {ws_port} within {START_LIMIT:?}; its log:\n{}",
-                    process.log()
-                ));
-            }
-            thread::sleep(Duration::from_millis(5));
+/// Runs Mosquitto on `dir/mosquitto.conf`, logging to `dir/mosquitto-RUN.log`, and waits until
+/// it accepts connections on `ws_port`.
+fn spawn_mosquitto(dir: &Path, run: usize, ws_port: u16) -> Result<BrokerProcess, String> {
+    let program = find_program("MOSQUITTO", &["/usr/sbin/mosquitto"]);
+    let mut command = Command::new(&program);
+    command
+        .arg("-c")
+        .arg(dir.join("mosquitto.conf"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null());
+    let mut process = BrokerProcess::spawn(
+        "mosquitto",
+        command,
+        dir.join(format!("mosquitto-{run}.log")),
+        "Install the Debian package `mosquitto` (scripts/setup does), \
+         or set MOSQUITTO to its path.",
+    );
+    let give_up = Instant::now() + START_LIMIT;
+    loop {
+        if let Some(exit) = process.exited() {
+            return Err(exit);
         }
+        // "running" is logged once every listener is open.
+        if process.log().contains(" running") && accepts_connections(ws_port) {
+            return Ok(process);
+        }
+        if Instant::now() > give_up {
+            return Err(format!(
+                "mosquitto did not listen on {ws_port} within {START_LIMIT:?}; its log:\n{}",
+                process.log()
+            ));
+        }
+        thread::sleep(Duration::from_millis(2));
     }
 }
 

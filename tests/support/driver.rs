@@ -10,8 +10,8 @@ use tungstenite::handshake::HandshakeError;
 use tungstenite::http::HeaderValue;
 use tungstenite::{Message as WsMessage, WebSocket};
 use wasm_mqtt::mqtt::{
-    ConnectOptions, DisconnectReason, Event, Message, Millis, PublishId, QoS, ReasonCode, Session,
-    SubscribeResult,
+    Backoff, ConnectOptions, DisconnectReason, Event, Message, Millis, PublishId, QoS, ReasonCode,
+    Session, SubscribeResult,
 };
 
 /// How long `wait_for` waits before the test fails.
@@ -153,6 +153,13 @@ impl Client {
         self.after_input();
     }
 
+    /// One turn of the link (see `turn`), then every event not yet taken. Returns at once when
+    /// there is no link.
+    pub fn step(&mut self) -> Vec<Event> {
+        self.turn();
+        self.events.drain(..).collect()
+    }
+
     /// Kills the link as a crash would: no DISCONNECT, no WebSocket close, just the TCP socket
     /// closing. Takes the `Disconnected` event this gives.
     pub fn drop_link(&mut self) {
@@ -261,6 +268,68 @@ impl Client {
             summary += &format!(" and {more} more");
         }
         summary
+    }
+}
+
+/// Keeps a client linked to a broker that comes and goes: after the link ends, it opens a new
+/// one for the same session once the engine's `Backoff` says so. It only moves sockets and
+/// time; what to resend on the new link is the session's business.
+pub struct Redial {
+    backoff: Backoff,
+    retry_at: Option<Instant>,
+    last_attempt: Option<Instant>,
+    /// xorshift state: the jitter the engine asks the driver for.
+    seed: u64,
+}
+
+impl Redial {
+    pub fn new(backoff: Backoff, seed: u64) -> Self {
+        Self {
+            backoff,
+            retry_at: None,
+            last_attempt: None,
+            seed: seed | 1,
+        }
+    }
+
+    /// One pass: a turn of the link if it is up; if it is down, a new link once the delay has
+    /// passed (or a short sleep until then). Returns the events that came out.
+    pub fn step(&mut self, client: &mut Client, port: u16) -> Vec<Event> {
+        if client.is_open() {
+            let events = client.step();
+            if (events.iter()).any(|event| matches!(event, Event::Connected { .. })) {
+                self.backoff.reset();
+            }
+            return events;
+        }
+        let now = Instant::now();
+        match self.retry_at {
+            None => {
+                let random = self.random();
+                let delay = self.backoff.next_delay(random);
+                self.retry_at = Some(now + Duration::from_millis(delay));
+            }
+            Some(at) if now >= at => {
+                self.retry_at = None;
+                self.last_attempt = Some(now);
+                // A refused socket is simply tried again after the next delay.
+                let _ = client.reopen(port);
+            }
+            Some(at) => std::thread::sleep((at - now).min(Duration::from_millis(2))),
+        }
+        client.events.drain(..).collect()
+    }
+
+    /// When the last new link was opened.
+    pub fn last_attempt(&self) -> Option<Instant> {
+        self.last_attempt
+    }
+
+    fn random(&mut self) -> f64 {
+        self.seed ^= self.seed << 13;
+        self.seed ^= self.seed >> 7;
+        self.seed ^= self.seed << 17;
+        (self.seed >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 
