@@ -1,7 +1,8 @@
-// A minimal MQTT-over-WebSocket reflector for the large-payload workload: Mosquitto 2.0.11's
-// WebSocket listener (libwebsockets 4.1) stalls on packets past about 8 KB, sending the rest of
-// a partly written packet only on a later pass of its loop (64 KB x 10 all at once: about one
-// message a second), so that workload would measure the broker, not the clients.
+// A minimal MQTT-over-WebSocket reflector for the large-payload workload: the WebSocket listener
+// of Mosquitto 2.0.11 (Debian's build) stalls on packets past about 8 KB going out, sending the
+// rest of a partly written packet only on a later pass of its loop (64 KB x 10 all at once from
+// node's ws client: 7 back after 5 s, then about one a second), so that workload would measure
+// the broker, not the clients.
 //
 // It answers CONNECT with CONNACK and SUBSCRIBE with SUBACK (QoS as asked), sends every QoS 0
 // PUBLISH straight back to its sender as one WebSocket message per packet (as Mosquitto does),

@@ -387,6 +387,9 @@ ${version === 5 ? '5.0' : '3.1.1'} for every client. ${quick ? '**Quick run: N d
 average (1 min) was ${loadBefore} before it and ${loadAfter} after (the machine has 2 cores, and other work on it
 lowers every figure: compare the ratios, which interleaving keeps fair, more than the rates).
 
+What limits each client, and what would move the figures, is in docs/bench-analysis.md (by hand,
+from the run of 2026-11-26).
+
 ## Round trip: one client publishes N messages to a topic it subscribes to
 
 Messages per second from SUBACK to the last message back (and, at QoS 1 and 2, the last
