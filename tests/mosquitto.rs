@@ -307,7 +307,7 @@ fn messages_caught_by_a_dropped_link_go_out_on_the_next(version: Version) {
         let name = format!("unlucky-{clean_start}");
         let mut unlucky_options = options(version, &name);
         unlucky_options.clean_start = clean_start;
-        unlucky_options.session_expiry_secs = 300;
+        unlucky_options.session_expiry_secs = if clean_start { 0 } else { 300 };
         let mut unlucky = Client::connect(broker.ws_port, unlucky_options);
         let ids: Vec<_> = [QoS::AtLeastOnce, QoS::ExactlyOnce]
             .into_iter()

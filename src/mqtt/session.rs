@@ -17,8 +17,9 @@ use super::topic::{TopicError, TopicFilter, TopicName};
 use bytes::{Bytes, BytesMut};
 use mqttbytes::v5::{self, ConnAck, ConnectReturnCode, DisconnectReasonCode};
 use mqttbytes::QoS;
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
+use std::hash::{Hash, Hasher};
 
 /// Milliseconds on the driver's clock (`performance.now()`, or a test's counter).
 pub type Millis = u64;
@@ -308,7 +309,9 @@ pub struct Session {
     /// Whether a CONNACK ever accepted this session.
     has_connected: bool,
     /// Incoming QoS 2 packet ids delivered and awaiting PUBREL: a redelivery is not shown twice.
-    incoming_qos2: HashSet<u16>,
+    /// Each id maps to a fingerprint of the message it carried: a broker restarted from an
+    /// older save may send a new message under an id still open here.
+    incoming_qos2: HashMap<u16, u64>,
 }
 
 impl Session {
@@ -335,7 +338,7 @@ impl Session {
             subscriptions: BTreeMap::new(),
             requests: HashMap::new(),
             has_connected: false,
-            incoming_qos2: HashSet::new(),
+            incoming_qos2: HashMap::new(),
         })
     }
 
@@ -768,7 +771,9 @@ impl Session {
                 true
             }
             QoS::ExactlyOnce => {
-                let first_time = self.incoming_qos2.insert(publish.pkid);
+                let fingerprint = fingerprint(&publish);
+                let first_time =
+                    self.incoming_qos2.insert(publish.pkid, fingerprint) != Some(fingerprint);
                 self.send(&Packet::PubRec(v5::PubRec::new(publish.pkid)), now);
                 first_time
             }
@@ -999,6 +1004,15 @@ fn valid_filter(filter: String) -> Result<String, SubscribeError> {
         Ok(_) => Ok(filter),
         Err(error) => Err(SubscribeError::InvalidFilter { filter, error }),
     }
+}
+
+/// Tells a retransmitted QoS 2 message (same topic and payload under the same id) from a new
+/// one. A 64-bit hash: a collision between two messages under one open id is not a concern.
+fn fingerprint(publish: &v5::Publish) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    publish.topic.hash(&mut hasher);
+    publish.payload.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// What a waiting message counts against the queue's byte bound.

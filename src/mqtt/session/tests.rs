@@ -454,6 +454,49 @@ fn incoming_qos2_reaches_the_app_exactly_once() {
 }
 
 #[test]
+fn a_new_qos2_message_under_an_id_still_open_is_delivered() {
+    for version in both_versions() {
+        let (mut session, broker) = connected(version, accepted());
+        let publish = |payload: &str, dup: bool| {
+            let mut publish = publish_packet("t", QoS::ExactlyOnce, 7, payload);
+            publish.dup = dup;
+            broker.bytes(&[Packet::Publish(publish)])
+        };
+        let shown = |session: &mut Session| -> Vec<String> {
+            events(session)
+                .into_iter()
+                .filter_map(|event| match event {
+                    Event::Message(message) => {
+                        Some(String::from_utf8_lossy(&message.payload).into_owned())
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
+        session.handle_bytes(&publish("1", false), 2);
+        assert_eq!(shown(&mut session), ["1"]);
+        // The broker dies before its PUBREL. Restarted from an older save, it has the session
+        // but not this exchange: it resends "1", then sends "2" under the same id.
+        session.handle_closed("killed");
+        reconnect(
+            &mut session,
+            &broker,
+            ConnAck::new(ConnectReturnCode::Success, true),
+            10,
+        );
+        events(&mut session);
+        session.handle_bytes(&publish("1", true), 12);
+        assert!(
+            shown(&mut session).is_empty(),
+            "a retransmission is not shown twice"
+        );
+        session.handle_bytes(&publish("2", false), 13);
+        session.handle_bytes(&publish("2", true), 14);
+        assert_eq!(shown(&mut session), ["2"], "a new message under an open id");
+    }
+}
+
+#[test]
 fn suback_reports_granted_qos_and_refusals_per_filter() {
     for version in both_versions() {
         let (mut session, broker) = connected(version, accepted());
