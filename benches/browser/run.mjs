@@ -172,6 +172,15 @@ cdp.on('message', (data) => {
   if (message.error) call.fail(new Error(`${call.method}: ${message.error.message}`));
   else call.ok(message.result);
 });
+// Chromium gone: fail what waits on it rather than hang.
+cdp.on('close', () => {
+  for (const call of calls.values()) call.fail(new Error('the DevTools socket closed'));
+  calls.clear();
+});
+chromium.on('exit', (code) => {
+  console.error(`Chromium exited (${code}) during the bench`);
+  process.exit(1);
+});
 function send(method, params = {}, sessionId = undefined) {
   const id = nextId++;
   cdp.send(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }));
@@ -425,6 +434,7 @@ ${errors.length ? `\nFailed runs:\n${errors.map((e) => `- ${e}`).join('\n')}\n` 
 ${sizes ? `## Sizes\n\n${sizes}\n\nThe app is \`trunk build --release\` of index.html (opt-level "z", LTO, wasm-opt -Oz from\nbinaryen 132), the same build as dist/.\n` : ''}`;
   writeFileSync(out, doc);
 }
+chromium.removeAllListeners('exit');
 cdp.close();
 server.close();
 reflector?.close();
