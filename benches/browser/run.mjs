@@ -415,9 +415,9 @@ ${table}
 - **ours: Session loop**: the engine (\`wasm_mqtt::mqtt::Session\`) under a thin WebSocket loop
   built like the browser driver (benches/browser/page.rs): one turn per WebSocket message, one
   \`send\` per turn with everything \`poll_transmit\` holds, acks included. No Leptos in the page.
-- **ours: browser::Client**: the shipped driver (src/browser/client.rs) read through its Leptos
-  signals as the app reads them (benches/browser/client.rs): the same engine, plus the driver's
-  UI state (logs of sent and received messages).
+- **ours: browser::Client**: the shipped driver (src/browser/) read through its Leptos signals
+  as the app reads them (benches/browser/client.rs): the same engine, plus the driver's state
+  for the UI (logs of sent and received messages) and its stored queue.
 ${clientKeys.includes('later') ? laterNote : ''}- "All at once" hands the client all N messages in one go; "window 1000" keeps at most 1000
   published and not yet back, publishing again as each comes back.
 
