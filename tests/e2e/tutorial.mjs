@@ -74,8 +74,11 @@ function tutorialScript(heading, tcpPort) {
   const seed = readFileSync(seedPath, 'utf8');
   const after = seed.slice(seed.indexOf(heading));
   const code = after.match(/```python\n([\s\S]*?)```/)[1];
-  const pointed = code.replace("broker = 'broker.emqx.io'", "broker = '127.0.0.1'").replace('port = 1883', `port = ${tcpPort}`);
-  if (pointed === code) throw new Error(`could not point ${heading} at the local broker`);
+  // The tutorial names a public broker; only the local one is reachable (and allowed) here.
+  const pointed = code.replace(/^broker = '[^']*'$/m, "broker = '127.0.0.1'").replace(/^port = 1883$/m, `port = ${tcpPort}`);
+  if (!pointed.includes("broker = '127.0.0.1'") || !pointed.includes(`port = ${tcpPort}`)) {
+    throw new Error(`could not point ${heading} at the local broker`);
+  }
   const file = join(mkdtempSync(join(tmpdir(), 'e2e-tutorial-')), 'script.py');
   writeFileSync(file, pointed);
   return file;
