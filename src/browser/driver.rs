@@ -93,6 +93,11 @@ pub(super) struct Driver {
     retry_timer: Option<Timeout>,
     store: StoreState,
     flush_scheduled: bool,
+    /// This turn handled a WebSocket message: its answer (acks, a refill) waits for a later
+    /// task, so the messages already queued in the tab are answered in the same `send`.
+    answer_later: bool,
+    /// The later task that sends those answers, while one is due.
+    answer_timer: Option<Timeout>,
     /// Receives each WebSocket message, reused to spare an allocation per message.
     inbox: Vec<u8>,
     /// Links that ended without the session's say (it was not connecting or connected).
@@ -169,6 +174,8 @@ impl Driver {
                 retry_timer: None,
                 store: StoreState::default(),
                 flush_scheduled: false,
+                answer_later: false,
+                answer_timer: None,
                 inbox: Vec::new(),
                 endings: Vec::new(),
                 _listeners: Vec::new(),
@@ -328,6 +335,7 @@ impl Driver {
 
     fn on_message(&mut self, generation: u64, event: MessageEvent) {
         self.network_input = true;
+        self.answer_later = true;
         let Some(link) = self.link.as_ref().filter(|l| l.generation == generation) else {
             return;
         };
@@ -550,7 +558,11 @@ impl Driver {
             ended = Some(reason.clone());
             events.push(Event::Disconnected { reason });
         }
-        self.flush();
+        if std::mem::take(&mut self.answer_later) && ended.is_none() {
+            self.answer_in_a_later_task();
+        } else {
+            self.flush();
+        }
         let mut status = None;
         if let Some(reason) = ended {
             self.close_link();
@@ -602,6 +614,19 @@ impl Driver {
             }),
             AfterLoss::Stop => None,
         }
+    }
+
+    /// Mosquitto sends one WebSocket message per packet, and the tab runs one task per message:
+    /// flushing in each would make one `send` per ack. A zero-delay timer runs after the
+    /// messages already queued, and its turn flushes what they all left.
+    fn answer_in_a_later_task(&mut self) {
+        if self.answer_timer.is_some() {
+            return;
+        }
+        let this = self.this.clone();
+        self.answer_timer = Some(Timeout::new(0, move || {
+            drive_weak(&this, |driver| driver.answer_timer = None)
+        }));
     }
 
     fn flush(&mut self) {
