@@ -21,22 +21,12 @@ fn options(version: Version) -> ConnectOptions {
     options
 }
 
-fn status(client: Client) -> Status {
-    client.status().get_untracked()
-}
-
 /// Connects and waits for CONNACK.
 async fn connected(version: Version) -> Client {
     let client = Client::new();
     client.connect(&ws_url(), options(version));
     assert_eq!(status(client), Status::Connecting);
-    wait_until(
-        "CONNACK",
-        5_000,
-        || status(client).is_connected(),
-        || format!("{:?}", status(client)),
-    )
-    .await;
+    wait_connected(client).await;
     client
 }
 
@@ -178,13 +168,7 @@ async fn the_right_password_connects() {
         password: "secret1".into(),
     });
     client.connect(&ws_auth_url(), options);
-    wait_until(
-        "CONNACK",
-        5_000,
-        || status(client).is_connected(),
-        || format!("{:?}", status(client)),
-    )
-    .await;
+    wait_connected(client).await;
     client.disconnect();
 }
 
@@ -275,13 +259,7 @@ async fn the_timer_keeps_an_idle_connection_alive() {
     options.keep_alive_secs = 1;
     options.response_timeout_ms = 1_000;
     client.connect(&ws_url(), options);
-    wait_until(
-        "CONNACK",
-        5_000,
-        || status(client).is_connected(),
-        || format!("{:?}", status(client)),
-    )
-    .await;
+    wait_connected(client).await;
     pause(3_500).await;
     assert!(status(client).is_connected(), "{:?}", status(client));
     client.disconnect();
@@ -474,13 +452,7 @@ async fn a_topic_that_is_not_utf8_is_named_and_the_client_goes_on() {
         client.disconnect();
         // The same client, to a real broker.
         client.connect(&ws_url(), options(version));
-        wait_until(
-            "CONNACK",
-            5_000,
-            || status(client).is_connected(),
-            || format!("{:?}", status(client)),
-        )
-        .await;
+        wait_connected(client).await;
         client.disconnect();
     }
 }
@@ -548,13 +520,7 @@ async fn a_payload_over_the_brokers_maximum_is_refused_and_the_link_stays_up() {
     let options = options(Version::V5);
     let client = Client::new();
     client.connect(&strict_url(), options.clone());
-    wait_until(
-        "CONNACK",
-        5_000,
-        || status(client).is_connected(),
-        || format!("{:?}", status(client)),
-    )
-    .await;
+    wait_connected(client).await;
     let big = Message::new("big/t", vec![b'x'; 3_000], QoS::AtLeastOnce);
     match client.publish(big.clone()) {
         Err(error @ PublishError::TooLarge { max: 2048, .. }) => assert!(

@@ -24,10 +24,6 @@ fn options(prefix: &str, version: Version) -> ConnectOptions {
     options
 }
 
-fn status(client: Client) -> Status {
-    client.status().get_untracked()
-}
-
 async fn wait_for(client: Client, kind: &str, limit_ms: u64) {
     wait_until(
         &format!("the status to be {kind}"),

@@ -2,6 +2,7 @@
 //! session expiry, the offline queue's bounds; Connect and Disconnect; the state, and the
 //! reconnecting notice.
 
+use super::number_field::NumberField;
 use super::params::LaunchParams;
 use super::reconnect_notice::ReconnectNotice;
 use super::settings::{default_broker, ConnectSettings};
@@ -180,51 +181,35 @@ pub fn ConnectionPanel(client: Client, form: ConnectionForm) -> impl IntoView {
                             </option>
                         </select>
                     </div>
-                    <div class="field">
-                        <label for="keep-alive">"Keep-alive (s)"</label>
-                        <input
-                            id="keep-alive"
-                            type="number"
-                            min="0"
-                            max="65535"
-                            bind:value=form.keep_alive
-                        />
-                    </div>
+                    <NumberField
+                        id="keep-alive"
+                        label="Keep-alive (s)"
+                        max="65535"
+                        value=form.keep_alive
+                    />
                     <div class="field check">
                         <input id="clean-start" type="checkbox" bind:checked=form.clean_start />
                         <label for="clean-start">"Clean start"</label>
                     </div>
-                    <div class="field">
-                        <label for="session-expiry">"Session expiry (s, 5.0)"</label>
-                        <input
-                            id="session-expiry"
-                            type="number"
-                            min="0"
-                            disabled=move || form.version.get() == Version::V3_1_1
-                            bind:value=form.session_expiry
-                        />
-                    </div>
+                    <NumberField
+                        id="session-expiry"
+                        label="Session expiry (s, 5.0)"
+                        disabled=Signal::derive(move || form.version.get() == Version::V3_1_1)
+                        value=form.session_expiry
+                    />
                     <p class="hint wide" data-testid="session-note">
                         {move || form.session_note()}
                     </p>
-                    <div class="field">
-                        <label for="queue-messages">"Offline queue (messages)"</label>
-                        <input
-                            id="queue-messages"
-                            type="number"
-                            min="0"
-                            bind:value=form.queue_messages
-                        />
-                    </div>
-                    <div class="field">
-                        <label for="queue-megabytes">"Offline queue (MB)"</label>
-                        <input
-                            id="queue-megabytes"
-                            type="number"
-                            min="0"
-                            bind:value=form.queue_megabytes
-                        />
-                    </div>
+                    <NumberField
+                        id="queue-messages"
+                        label="Offline queue (messages)"
+                        value=form.queue_messages
+                    />
+                    <NumberField
+                        id="queue-megabytes"
+                        label="Offline queue (MB)"
+                        value=form.queue_megabytes
+                    />
                 </fieldset>
                 <div class="actions">
                     <button id="connect" type="submit" class="primary" disabled=active>

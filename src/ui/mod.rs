@@ -19,6 +19,8 @@ mod error_list;
 #[cfg(target_arch = "wasm32")]
 mod message_log;
 #[cfg(target_arch = "wasm32")]
+mod number_field;
+#[cfg(target_arch = "wasm32")]
 mod publish_form;
 #[cfg(target_arch = "wasm32")]
 mod publish_log;

@@ -4,7 +4,9 @@
 #![allow(dead_code)]
 
 use gloo_timers::future::sleep;
+use leptos::prelude::*;
 use std::time::Duration;
+use wasm_mqtt::browser::{Client, Status};
 
 fn port(name: &str, value: Option<&'static str>) -> u16 {
     match value.and_then(|value| value.parse().ok()) {
@@ -136,6 +138,21 @@ pub async fn wait_until(
         }
         sleep(Duration::from_millis(10)).await;
     }
+}
+
+pub fn status(client: Client) -> Status {
+    client.status().get_untracked()
+}
+
+/// Waits for CONNACK (5 s at most).
+pub async fn wait_connected(client: Client) {
+    wait_until(
+        "CONNACK",
+        5_000,
+        || status(client).is_connected(),
+        || format!("{:?}", status(client)),
+    )
+    .await;
 }
 
 pub async fn pause(ms: u64) {
