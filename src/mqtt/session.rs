@@ -947,13 +947,19 @@ impl Session {
         (id, pkid)
     }
 
+    /// The PUBLISH's size on the wire, computed without encoding it (this runs per message).
     fn encoded_publish_size(&self, publish: &v5::Publish) -> usize {
-        let mut sized = publish.clone();
-        sized.pkid = 1; // counts the two bytes of a packet id where QoS > 0
-        let remaining = match self.options.version {
-            Version::V5 => sized.len(),
-            Version::V3_1_1 => sized.len() - 1, // no property length
+        // mqttbytes counts the packet id only once one is given, after the window has room.
+        let packet_id = if publish.qos != QoS::AtMostOnce && publish.pkid == 0 {
+            2
+        } else {
+            0
         };
+        let remaining = publish.len() + packet_id
+            - match self.options.version {
+                Version::V5 => 0,
+                Version::V3_1_1 => 1, // no property length
+            };
         1 + remaining_length_bytes(remaining) + remaining
     }
 

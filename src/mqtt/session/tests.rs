@@ -604,11 +604,18 @@ fn broker_limits_from_connack_are_enforced() {
         error.to_string(),
         "the message is 207 bytes encoded, over the broker's limit of 100 bytes"
     );
-    // The size check is exact: a message of exactly the limit passes.
+    // The size check is exact: a message of exactly the limit passes, at QoS 1 with the two
+    // bytes of its packet id.
     session
         .publish(Message::new("a", vec![0u8; 94], QoS::AtMostOnce), 5)
         .unwrap();
-    assert_eq!(broker.received(&mut session).len(), 1);
+    session
+        .publish(Message::new("a", vec![0u8; 92], QoS::AtLeastOnce), 5)
+        .unwrap();
+    assert!(session
+        .publish(Message::new("a", vec![0u8; 93], QoS::AtLeastOnce), 5)
+        .is_err());
+    assert_eq!(broker.received(&mut session).len(), 2);
     assert_eq!(
         session
             .publish(Message::new("a", "x", QoS::ExactlyOnce), 5)
