@@ -406,12 +406,7 @@ proptest! {
         let mut decoder = StreamDecoder::new(version, 4096);
         for chunk in chunks {
             decoder.push(&chunk);
-            loop {
-                match decoder.next_packet() {
-                    Ok(Some(_)) => continue,
-                    Ok(None) | Err(_) => break,
-                }
-            }
+            while let Ok(Some(_)) = decoder.next_packet() {}
         }
     }
 
