@@ -13,6 +13,9 @@
 //   /revoke/NAME   the first CONNECT under NAME gets a CONNACK, and the link drops 300 ms later;
 //                  every later one is refused as not authorized (a password changed meanwhile)
 //   /relay/NAME    relays to Mosquitto's WebSocket listener (BROKER_WS_PORT)
+//   /tcp-bridge    bridges to MQTT over TCP (TCP_BROKER_PORT), as websockify would: the strict
+//                  Mosquitto's TCP listener, which drops a 3.1.1 client over its maximum packet
+//                  size (its WebSocket listener lets such packets through)
 //   /control       takes text commands, one per message, and answers each:
 //                    cut NAME    drops every relay link under NAME (the browser sees 1006)
 //                    down NAME   cut, and refuse new relay links under NAME until `up NAME`
@@ -21,8 +24,9 @@
 //                    pings NAME  the number of PINGREQs /pong/NAME has answered
 //                    dups NAME   the number of PUBLISHes with DUP set that relay links under
 //                                NAME passed to the client
-// Usage: node scripts/not-mqtt-server.mjs PORT BROKER_WS_PORT
+// Usage: node scripts/not-mqtt-server.mjs PORT BROKER_WS_PORT TCP_BROKER_PORT
 import { createRequire } from 'node:module';
+import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,6 +34,7 @@ const require = createRequire(join(dirname(fileURLToPath(import.meta.url)), 'pac
 const { WebSocket, WebSocketServer } = require('ws');
 
 const brokerPort = Number(process.argv[3]);
+const tcpBrokerPort = Number(process.argv[4]);
 const down = new Set();
 const relays = new Map(); // name -> Set of { client, upstream, muted }
 const pings = new Map(); // name -> count
@@ -128,6 +133,20 @@ function relay(client, name) {
   client.on('error', end);
 }
 
+function tcpBridge(client) {
+  const upstream = net.connect(tcpBrokerPort, '127.0.0.1');
+  client.on('message', (data) => upstream.write(data));
+  upstream.on('data', (data) => client.send(data));
+  const end = () => {
+    client.terminate();
+    upstream.destroy();
+  };
+  upstream.on('close', end);
+  upstream.on('error', end);
+  client.on('close', end);
+  client.on('error', end);
+}
+
 function cut(name) {
   for (const link of relays.get(name) ?? []) {
     link.client.terminate();
@@ -169,6 +188,8 @@ server.on('connection', (socket, request) => {
   switch (kind) {
     case 'relay':
       return relay(socket, name);
+    case 'tcp-bridge':
+      return tcpBridge(socket);
     case 'control':
       return control(socket);
     case 'connack-cut':

@@ -261,6 +261,55 @@ async fn the_queue_drops_past_its_bound_and_counts_it() {
 }
 
 #[wasm_bindgen_test]
+async fn a_message_a_3_1_1_broker_drops_the_link_for_is_given_up_and_the_rest_goes_on() {
+    // The strict broker takes packets of 2048 bytes at most, and a 3.1.1 client has no way
+    // to know: its TCP listener (here behind a WebSocket bridge) closes the link on a larger one.
+    let client = connect(
+        &not_mqtt_url("tcp-bridge"),
+        options("too-big", Version::V3_1_1),
+    )
+    .await;
+    let big = (client.publish(Message::new("big/t", vec![b'x'; 3_000], QoS::AtLeastOnce)))
+        .expect("accepted: the limit is not known");
+    let small =
+        (client.publish(Message::new("big/t", "small", QoS::AtLeastOnce))).expect("accepted");
+    let outcome = |id| {
+        client.sent().with_untracked(|log| {
+            (log.iter().find(|(_, sent)| sent.id == id)).map(|(_, sent)| sent.outcome.clone())
+        })
+    };
+    wait_until(
+        "the small message to be delivered",
+        15_000,
+        || outcome(small) == Some(Outcome::Delivered),
+        || {
+            format!(
+                "{:?} {:?} {:?}",
+                outcome(big),
+                outcome(small),
+                status(client)
+            )
+        },
+    )
+    .await;
+    match outcome(big) {
+        Some(Outcome::Failed(reason)) => assert!(
+            reason.starts_with(
+                "not sent again: the broker closed the connection each of the last 3 times"
+            ),
+            "{reason}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(status(client).is_connected(), "{:?}", status(client));
+    let errors = client.errors().with_untracked(|log| log.len());
+    pause(1_500).await;
+    assert!(status(client).is_connected(), "no reconnect loop");
+    assert_eq!(client.errors().with_untracked(|log| log.len()), errors);
+    client.disconnect();
+}
+
+#[wasm_bindgen_test]
 async fn a_final_refusal_stops_retrying_and_says_so() {
     for version in [Version::V3_1_1, Version::V5] {
         let name = unique("revoke");

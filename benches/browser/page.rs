@@ -105,10 +105,11 @@ mod page {
                     Event::PublishFailed { reason, .. } => {
                         self.tally.report(Some(format!("refused: {reason}")))
                     }
+                    Event::PublishGivenUp { .. } => self.tally.report(Some("given up".to_string())),
                     Event::Disconnected { reason } => {
                         self.tally.report(Some(format!("disconnected: {reason}")))
                     }
-                    Event::Unsubscribed { .. } => {}
+                    Event::Unsubscribed { .. } | Event::PublishReceived { .. } => {}
                 }
             }
             if self.tally.done() {

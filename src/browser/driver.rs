@@ -545,9 +545,10 @@ impl Driver {
                         // A session the broker lost drops what the broker had answered.
                         self.store.dirty = true;
                     }
-                    Event::Published { .. } | Event::PublishFailed { .. } => {
-                        self.store.dirty = true
-                    }
+                    Event::PublishReceived { .. }
+                    | Event::Published { .. }
+                    | Event::PublishFailed { .. }
+                    | Event::PublishGivenUp { .. } => self.store.dirty = true,
                     Event::Disconnected { reason } => ended = Some(reason.clone()),
                     _ => {}
                 }
@@ -774,12 +775,18 @@ fn tag_request(tag: u64, id: RequestId) -> RequestId {
 
 fn tagged(tag: u64, event: Event) -> Event {
     match event {
+        Event::PublishReceived { id } => Event::PublishReceived {
+            id: tag_publish(tag, id),
+        },
         Event::Published { id } => Event::Published {
             id: tag_publish(tag, id),
         },
         Event::PublishFailed { id, reason } => Event::PublishFailed {
             id: tag_publish(tag, id),
             reason,
+        },
+        Event::PublishGivenUp { id } => Event::PublishGivenUp {
+            id: tag_publish(tag, id),
         },
         Event::Subscribed { id, results } => Event::Subscribed {
             id: tag_request(tag, id),

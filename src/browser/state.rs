@@ -3,7 +3,10 @@
 //! signal; how one turn's events change them is here, in plain Rust, tested natively.
 
 use super::log::Log;
-use crate::mqtt::{DisconnectReason, Event, Message, PublishId, QoS, RequestId, SubscribeResult};
+use crate::mqtt::{
+    DisconnectReason, Event, Message, PublishId, QoS, RequestId, SubscribeResult,
+    CLOSES_BEFORE_GIVING_UP,
+};
 use bytes::Bytes;
 
 /// Where the connection stands, for people.
@@ -100,6 +103,8 @@ pub struct Sent {
 pub enum Outcome {
     /// QoS 1 or 2, not yet acknowledged.
     Pending,
+    /// QoS 2: the broker has it (PUBREC) and passes it on once; completing (PUBREL, PUBCOMP).
+    Received,
     /// QoS 0: handed to the WebSocket. QoS 1: PUBACK came. QoS 2: PUBCOMP came.
     Delivered,
     /// The broker (or a limit it announced) refused it.
@@ -182,12 +187,19 @@ impl Changes {
                     qos,
                     retain,
                 }),
+                Event::PublishReceived { id } => changes.outcomes.push((id, Outcome::Received)),
                 Event::Published { id } => changes.outcomes.push((id, Outcome::Delivered)),
                 Event::PublishFailed { id, reason } => {
-                    let text = format!("the broker refused the message: {reason}");
-                    changes.errors.push(text.clone());
-                    changes.outcomes.push((id, Outcome::Failed(text)));
+                    changes.failed(id, format!("the broker refused the message: {reason}"));
                 }
+                Event::PublishGivenUp { id } => changes.failed(
+                    id,
+                    format!(
+                        "not sent again: the broker closed the connection each of the last \
+                         {CLOSES_BEFORE_GIVING_UP} times it was sent. It may be larger than the \
+                         broker takes, or a message the broker refuses"
+                    ),
+                ),
                 Event::Subscribed { id, results } => {
                     for result in &results {
                         if let Err(reason) = result.outcome {
@@ -209,6 +221,12 @@ impl Changes {
             }
         }
         changes
+    }
+
+    /// A message that will not be delivered: said in the errors and in its outcome.
+    fn failed(&mut self, id: PublishId, text: String) {
+        self.errors.push(text.clone());
+        self.outcomes.push((id, Outcome::Failed(text)));
     }
 
     /// Brings the list of subscriptions up to date.

@@ -19,6 +19,6 @@ pub use reason::ReasonCode;
 pub use reconnect::Backoff;
 pub use session::{
     DisconnectReason, Event, Message, Millis, PublishError, PublishId, QueueStats, RequestId,
-    Session, State, SubscribeError, SubscribeResult,
+    Session, State, SubscribeError, SubscribeResult, CLOSES_BEFORE_GIVING_UP,
 };
 pub use topic::{TopicError, TopicFilter, TopicName};

@@ -1,6 +1,6 @@
 //! When to try the link again: exponential backoff with jitter, and which endings are final.
 
-use super::session::{DisconnectReason, Millis};
+use super::session::{DisconnectReason, Millis, SESSION_TAKEN_OVER};
 
 /// Exponential backoff with jitter: about 0.5 s, 1 s, 2 s, … up to about 30 s.
 ///
@@ -50,14 +50,17 @@ impl Backoff {
 
 impl DisconnectReason {
     /// Whether trying again cannot help until the user changes something: the broker refused
-    /// these credentials, this client id or this version, or banned the client; or the user
-    /// asked to disconnect. Such endings are said, not retried.
+    /// these credentials, this client id or this version, or banned the client; another client
+    /// took the session over with the same client id (trying again would take it back, and the
+    /// two would take turns forever); or the user asked to disconnect. Such endings are said,
+    /// not retried.
     pub fn is_final(&self) -> bool {
         match self {
             Self::ClientRequested => true,
             // Bad client id, bad credentials, not authorized, banned, bad authentication
             // method, unsupported protocol version.
             Self::Refused(reason) => matches!(reason.0, 0x84 | 0x85 | 0x86 | 0x87 | 0x8A | 0x8C),
+            Self::ByServer { reason, .. } => reason.0 == SESSION_TAKEN_OVER,
             _ => false,
         }
     }
@@ -101,6 +104,16 @@ mod tests {
             assert!(DisconnectReason::Refused(ReasonCode(code)).is_final());
         }
         assert!(DisconnectReason::ClientRequested.is_final());
+        let taken_over = DisconnectReason::ByServer {
+            reason: ReasonCode(0x8E),
+            message: None,
+        };
+        assert!(taken_over.is_final());
+        assert_eq!(
+            taken_over.to_string(),
+            "the broker closed the connection: another client connected with the same client id \
+             (session taken over) (reason code 0x8E)"
+        );
         for retried in [
             DisconnectReason::Refused(ReasonCode(0x88)), // server unavailable
             DisconnectReason::Refused(ReasonCode(0x89)), // server busy

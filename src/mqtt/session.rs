@@ -71,8 +71,20 @@ pub enum Event {
         session_present: bool,
     },
     Message(Message),
+    /// QoS 2 only: PUBREC came. The broker has the message and will pass it on once; PUBCOMP
+    /// (`Published`) ends the exchange.
+    PublishReceived {
+        id: PublishId,
+    },
     /// QoS 0: handed to the transport. QoS 1: PUBACK came. QoS 2: PUBCOMP came.
     Published {
+        id: PublishId,
+    },
+    /// Not sent again: the broker closed the link soon after each of the last
+    /// `CLOSES_BEFORE_GIVING_UP` times it was sent, with nothing older left unacknowledged. A
+    /// 3.1.1 broker answers a message larger than it takes, or one it refuses, that way, and
+    /// sending it again on every reconnect would be a reconnect loop.
+    PublishGivenUp {
         id: PublishId,
     },
     /// The broker refused the message (MQTT 5.0 reason code 0x80 or above).
@@ -261,6 +273,10 @@ struct InFlight {
     publish: v5::Publish,
     /// QoS 2 only: PUBREC came, PUBREL sent, waiting for PUBCOMP.
     released: bool,
+    /// When it last went out.
+    sent_at: Millis,
+    /// Links in a row the broker closed soon after it went out, as the oldest unacknowledged.
+    closes: u8,
 }
 
 /// A SUBSCRIBE or UNSUBSCRIBE awaiting its acknowledgement.
@@ -280,6 +296,16 @@ struct BrokerLimits {
 /// The largest packet MQTT can frame (a remaining length of 268,435,455 bytes).
 const PROTOCOL_MAX_PACKET_SIZE: usize = 268_435_455 + 5;
 
+/// The MQTT 5.0 DISCONNECT reason "session taken over": another client connected with this
+/// client id.
+pub(crate) const SESSION_TAKEN_OVER: u8 = 0x8E;
+
+/// Links in a row the broker may close just after a message goes out before that message is
+/// given up (`Event::PublishGivenUp`).
+pub const CLOSES_BEFORE_GIVING_UP: u8 = 3;
+/// "Just after": nothing came from the broker later than this after the message went out.
+const CLOSE_BLAME_WINDOW_MS: Millis = 5_000;
+
 pub struct Session {
     options: ConnectOptions,
     state: State,
@@ -289,6 +315,8 @@ pub struct Session {
     limits: BrokerLimits,
     keep_alive_ms: u64,
     last_sent: Millis,
+    /// When the last packet came from the broker.
+    heard_at: Millis,
     ping_sent_at: Option<Millis>,
     connack_deadline: Option<Millis>,
     next_packet_id: u16,
@@ -326,6 +354,7 @@ impl Session {
             transmit: BytesMut::new(),
             events: VecDeque::new(),
             last_sent: 0,
+            heard_at: 0,
             ping_sent_at: None,
             connack_deadline: None,
             next_packet_id: 1,
@@ -620,6 +649,7 @@ impl Session {
     }
 
     fn handle_packet(&mut self, packet: Packet, now: Millis) {
+        self.heard_at = now;
         if self.state == State::Connecting {
             match packet {
                 Packet::ConnAck(connack) => self.handle_connack(connack, now),
@@ -729,6 +759,9 @@ impl Session {
                 Packet::Publish(publish)
             };
             self.send(&packet, now);
+            if let Some(in_flight) = self.in_flight.get_mut(&pkid) {
+                in_flight.sent_at = now;
+            }
         }
         let mut requests: Vec<(u16, Packet)> = (self.requests.iter())
             .map(|(pkid, request)| (*pkid, request.packet.clone()))
@@ -796,7 +829,11 @@ impl Session {
             return;
         }
         if let Some(in_flight) = self.in_flight.get_mut(&ack.pkid) {
-            in_flight.released = true;
+            if !in_flight.released {
+                in_flight.released = true;
+                self.events
+                    .push_back(Event::PublishReceived { id: in_flight.id });
+            }
         }
         self.send(&Packet::PubRel(v5::PubRel::new(ack.pkid)), now);
     }
@@ -908,6 +945,8 @@ impl Session {
                 id,
                 publish,
                 released: false,
+                sent_at: now,
+                closes: 0,
             };
             self.in_flight.insert(in_flight.publish.pkid, in_flight);
         }
@@ -983,11 +1022,48 @@ impl Session {
     }
 
     fn end(&mut self, reason: DisconnectReason) {
+        let closed_by_broker = matches!(
+            reason,
+            DisconnectReason::TransportClosed(_) | DisconnectReason::ByServer { .. }
+        );
+        if self.state == State::Connected && closed_by_broker {
+            self.blame_oldest_unacknowledged();
+        }
         self.state = State::Disconnected;
         self.ping_sent_at = None;
         self.connack_deadline = None;
         self.decoder.clear();
         self.events.push_back(Event::Disconnected { reason });
+    }
+}
+
+impl Session {
+    /// The broker closed the link: if it did so soon after the oldest unacknowledged message
+    /// went out, that message may be why (see `Event::PublishGivenUp`). After
+    /// `CLOSES_BEFORE_GIVING_UP` such links in a row it is given up. A broker that dies, or a
+    /// network that drops, does not end several links in a row that way: what is resent after
+    /// CONNACK is acknowledged then.
+    fn blame_oldest_unacknowledged(&mut self) {
+        let in_flight = &mut self.in_flight;
+        let Some(pkid) = (self.send_order.iter().copied())
+            .find(|pkid| in_flight.get(pkid).is_some_and(|f| !f.released))
+        else {
+            return;
+        };
+        let Some(oldest) = in_flight.get_mut(&pkid) else {
+            return;
+        };
+        if self.heard_at.saturating_sub(oldest.sent_at) > CLOSE_BLAME_WINDOW_MS {
+            oldest.closes = 0;
+            return;
+        }
+        oldest.closes += 1;
+        if oldest.closes >= CLOSES_BEFORE_GIVING_UP {
+            if let Some(given_up) = self.take_in_flight(pkid) {
+                self.events
+                    .push_back(Event::PublishGivenUp { id: given_up.id });
+            }
+        }
     }
 }
 

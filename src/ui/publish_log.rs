@@ -78,6 +78,7 @@ fn PublishLogLine(client: Client, line: PublishLine) -> impl IntoView {
             "waiting for the broker".to_string()
         }
         Some(Outcome::Pending) => "queued: goes out once connected".to_string(),
+        Some(Outcome::Received) => "received by the broker: completing".to_string(),
         Some(Outcome::Delivered) => "delivered".to_string(),
         Some(Outcome::Failed(reason)) => reason,
         Some(Outcome::Stored) => "stored in this browser: sent when you connect again to this \

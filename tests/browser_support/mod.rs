@@ -38,7 +38,7 @@ pub fn tcp_as_ws_url() -> String {
 
 /// scripts/not-mqtt-server.mjs: WebSocket servers that are not MQTT or misbehave; `path` picks
 /// one (echo, text, close, connack-cut, publish-cut, bad-topic, silent, pong/NAME,
-/// relay/NAME).
+/// relay/NAME, tcp-bridge).
 pub fn not_mqtt_url(path: &str) -> String {
     let port = port(
         "MQTT_TEST_NOT_MQTT_PORT",
@@ -65,25 +65,45 @@ pub fn strict_url() -> String {
 /// Sends a command to the test servers' control socket (cut, down, up, mute, pings) about
 /// `name`, and returns their answer once it comes.
 pub async fn server_command(command: &str, name: &str) -> String {
+    ask(&not_mqtt_url("control"), &format!("{command} {name}")).await
+}
+
+/// The persistent Mosquitto of the broker-kill story (scripts/killable-mosquitto.mjs).
+pub fn killable_url() -> String {
+    let port = port(
+        "MQTT_TEST_KILLABLE_WS_PORT",
+        option_env!("MQTT_TEST_KILLABLE_WS_PORT"),
+    );
+    format!("ws://127.0.0.1:{port}/mqtt")
+}
+
+/// Sends a command (start, kill) to the control socket of the broker-kill story's Mosquitto,
+/// and returns its answer once it comes.
+pub async fn killable_command(command: &str) -> String {
+    let port = port(
+        "MQTT_TEST_KILLABLE_CONTROL_PORT",
+        option_env!("MQTT_TEST_KILLABLE_CONTROL_PORT"),
+    );
+    ask(&format!("ws://127.0.0.1:{port}/"), command).await
+}
+
+/// Sends `text` in a WebSocket of its own to `url`, and returns the first answer.
+async fn ask(url: &str, text: &str) -> String {
     let send = js_sys::Function::new_with_args(
-        "url, command",
+        "url, text",
         "return new Promise((resolve, reject) => {
            const socket = new WebSocket(url);
-           socket.onopen = () => socket.send(command);
+           socket.onopen = () => socket.send(text);
            socket.onmessage = (event) => { resolve(event.data); socket.close(); };
            socket.onerror = () => reject(new Error('the control socket failed'));
          });",
     );
     let promise = send
-        .call2(
-            &wasm_bindgen::JsValue::NULL,
-            &not_mqtt_url("control").into(),
-            &format!("{command} {name}").into(),
-        )
+        .call2(&wasm_bindgen::JsValue::NULL, &url.into(), &text.into())
         .expect("the control function runs");
     let answer = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise))
         .await
-        .unwrap_or_else(|error| panic!("{command} {name}: {error:?}"));
+        .unwrap_or_else(|error| panic!("{text} to {url}: {error:?}"));
     answer.as_string().unwrap_or_default()
 }
 

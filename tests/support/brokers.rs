@@ -140,11 +140,14 @@ impl Mosquitto {
         self.dir.path()
     }
 
-    /// When the broker last finished writing its database: what it will read if started again
-    /// now. `None` before the first save.
+    /// When the broker last began writing its database: the state it will read if started
+    /// again now is its state then. Mosquitto writes `mosquitto.db.new` and renames it, so the
+    /// file's birth time is the start of the write (its modification time is the end, which
+    /// can come tens of milliseconds later with a large database, while the broker reads
+    /// nothing from its clients). `None` before the first save.
     pub fn saved_at(&self) -> Option<SystemTime> {
         let metadata = fs::metadata(self.dir.path().join("mosquitto.db")).ok()?;
-        metadata.modified().ok()
+        metadata.created().or_else(|_| metadata.modified()).ok()
     }
 
     /// Kills the broker as a crash would (SIGKILL: no goodbye, no last save) and reaps it.

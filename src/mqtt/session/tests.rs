@@ -296,7 +296,17 @@ fn qos2_publish_goes_through_pubrec_pubrel_pubcomp() {
             broker.received(&mut session),
             vec![Packet::PubRel(v5::PubRel::new(sent.pkid))]
         );
+        assert_eq!(events(&mut session), vec![Event::PublishReceived { id }]);
+        // A PUBREC repeated (the broker's answer to a resent PUBLISH) is said once.
+        session.handle_bytes(
+            &broker.bytes(&[Packet::PubRec(v5::PubRec::new(sent.pkid))]),
+            6,
+        );
         assert!(events(&mut session).is_empty());
+        assert_eq!(
+            broker.received(&mut session),
+            vec![Packet::PubRel(v5::PubRel::new(sent.pkid))]
+        );
         session.handle_bytes(
             &broker.bytes(&[Packet::PubComp(v5::PubComp::new(sent.pkid))]),
             7,
@@ -1115,4 +1125,98 @@ fn packet_ids_skip_those_still_in_use() {
         panic!()
     };
     assert_eq!(subscribe.pkid, 2, "65535 and 1 are in flight");
+}
+
+/// A CONNACK that says the broker kept the session.
+fn resumed() -> ConnAck {
+    ConnAck::new(ConnectReturnCode::Success, true)
+}
+
+#[test]
+fn a_message_the_broker_drops_the_link_for_three_times_in_a_row_is_given_up() {
+    for version in both_versions() {
+        let (mut session, broker) = connected(version, accepted());
+        let too_big = session
+            .publish(Message::new("a", "too big", QoS::AtLeastOnce), 5)
+            .unwrap();
+        let next = session
+            .publish(Message::new("a", "next", QoS::AtLeastOnce), 5)
+            .unwrap();
+        broker.received(&mut session);
+        // The broker acknowledges nothing from the message on, and closes the link.
+        session.handle_closed("closed");
+        events(&mut session);
+        for attempt in 1..CLOSES_BEFORE_GIVING_UP {
+            let now = 100 * Millis::from(attempt);
+            let sent = reconnect(&mut session, &broker, resumed(), now);
+            assert_eq!(payloads(&sent), ["too big", "next"], "sent again");
+            session.handle_closed("closed");
+            let given_up = events(&mut session)
+                .into_iter()
+                .filter(|event| matches!(event, Event::PublishGivenUp { .. }))
+                .collect::<Vec<_>>();
+            if attempt + 1 < CLOSES_BEFORE_GIVING_UP {
+                assert!(given_up.is_empty(), "attempt {attempt}");
+            } else {
+                assert_eq!(given_up, vec![Event::PublishGivenUp { id: too_big }]);
+            }
+        }
+        let sent = reconnect(&mut session, &broker, resumed(), 1_000);
+        assert_eq!(payloads(&sent), ["next"], "the rest goes on");
+        let [Packet::Publish(publish)] = &sent[..] else {
+            panic!("{sent:?}")
+        };
+        session.handle_bytes(
+            &broker.bytes(&[Packet::PubAck(v5::PubAck::new(publish.pkid))]),
+            1_001,
+        );
+        assert!(events(&mut session).ends_with(&[Event::Published { id: next }]));
+    }
+}
+
+#[test]
+fn a_link_that_lived_on_after_a_message_went_out_is_not_blamed_on_it() {
+    let (mut session, broker) = connected(Version::V3_1_1, accepted());
+    session
+        .publish(Message::new("a", "slow", QoS::AtLeastOnce), 5)
+        .unwrap();
+    broker.received(&mut session);
+    let mut now = 5;
+    for _ in 0..CLOSES_BEFORE_GIVING_UP + 1 {
+        // The broker answers pings well after the message went out, then the link drops.
+        now = session.poll_timeout().expect("a keep-alive deadline");
+        assert!(now > CLOSE_BLAME_WINDOW_MS + 5);
+        session.handle_timeout(now);
+        assert_eq!(broker.received(&mut session), vec![Packet::PingReq]);
+        session.handle_bytes(&broker.bytes(&[Packet::PingResp]), now + 1);
+        session.handle_closed("closed");
+        events(&mut session);
+        now += 10;
+        let sent = reconnect(&mut session, &broker, resumed(), now);
+        assert_eq!(payloads(&sent), ["slow"], "still sent again");
+    }
+    assert!(events(&mut session)
+        .iter()
+        .all(|event| !matches!(event, Event::PublishGivenUp { .. })));
+}
+
+#[test]
+fn a_message_resent_after_a_broker_restart_and_acknowledged_is_delivered() {
+    let (mut session, broker) = connected(Version::V5, accepted());
+    let id = session
+        .publish(Message::new("a", "x", QoS::AtLeastOnce), 5)
+        .unwrap();
+    broker.received(&mut session);
+    session.handle_closed("killed");
+    events(&mut session);
+    let sent = reconnect(&mut session, &broker, resumed(), 100);
+    let [Packet::Publish(publish)] = &sent[..] else {
+        panic!("{sent:?}")
+    };
+    assert!(publish.dup);
+    session.handle_bytes(
+        &broker.bytes(&[Packet::PubAck(v5::PubAck::new(publish.pkid))]),
+        101,
+    );
+    assert!(events(&mut session).ends_with(&[Event::Published { id }]));
 }
