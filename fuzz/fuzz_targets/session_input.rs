@@ -7,8 +7,9 @@
 //! - flags bit 1: feed a valid CONNACK (success) before the stream, so that it reaches a
 //!   connected session; bit 2: that CONNACK's session-present flag;
 //! - flags bits 3-4: keep-alive, 0, 1, 5 or 60 s;
-//! - flags bit 5: at the end, close the link, connect again and feed the CONNACK again (the
-//!   resume path: in-flight messages are resent);
+//! - flags bit 5: at the end, three times: close the link, connect again and feed the CONNACK
+//!   again (the resume path: in-flight messages are resent, and the oldest given up after the
+//!   third close);
 //! - chunk: the chunk size, 1 to 255, or 0 for the whole stream at once;
 //! - n (0 to 8, modulo 9) op bytes, used in turn, one per chunk:
 //!   - bits 0-1: 0 nothing, 1 publish, 2 subscribe, 3 unsubscribe;
@@ -139,7 +140,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 
-    if resume {
+    for _ in 0..if resume { 3 } else { 0 } {
         session.handle_closed("fuzz: the transport closed");
         drain(&mut session, version);
         now += 1;
