@@ -239,7 +239,7 @@ impl Signals {
                     log.push(message);
                 }
             });
-            self.received_frame.with_value(NextFrame::schedule);
+            self.received_frame.try_with_value(NextFrame::schedule);
         }
         if !changes.outcomes.is_empty() {
             self.sent.update(|log| changes.apply_to_sent(log));

@@ -1,7 +1,9 @@
 //! The messages received, newest first, in a box that scrolls through all those kept but holds
 //! only the rows in view. Rows have one fixed height, the list is as tall as all of them, and
 //! padding stands in for the rows above the view: however many messages are kept, a frame
-//! redraws a few dozen rows. Payloads are text nodes, never HTML.
+//! redraws a few dozen rows. The box has a height of its own and `contain: strict`, so that
+//! what changes in it never lays out the rest of the page (at 10k messages a second that took
+//! most of each frame). Payloads are text nodes, never HTML.
 
 use super::text::{qos_label, received_line};
 use super::time_of_day;
@@ -37,7 +39,12 @@ pub fn ReceivedList(client: Client) -> impl IntoView {
         <div
             id="received-log"
             class="log"
-            style=format!("--row:{ROW_PX}px;max-height:{}px;overflow-y:auto", ROWS_IN_VIEW * ROW_PX)
+            style=move || {
+                format!(
+                    "--row:{ROW_PX}px;height:{}px;overflow-y:auto;contain:strict",
+                    kept().min(ROWS_IN_VIEW) * ROW_PX,
+                )
+            }
             hidden=move || kept() == 0
             on:scroll=on_scroll
         >
