@@ -394,16 +394,27 @@ fn v3_caps_the_window_at_max_inflight() {
 }
 
 #[test]
+fn incoming_qos0_asks_for_nothing_to_be_sent() {
+    let (mut session, broker) = connected(Version::V3_1_1, accepted());
+    let publish = publish_packet("python/mqtt", QoS::AtMostOnce, 0, "messages: 1");
+    session.handle_bytes(&broker.bytes(&[Packet::Publish(publish)]), 5);
+    assert!(!session.has_transmit());
+    assert_eq!(events(&mut session).len(), 1);
+}
+
+#[test]
 fn incoming_qos1_is_acknowledged_and_delivered() {
     for version in both_versions() {
         let (mut session, broker) = connected(version, accepted());
         let mut publish = publish_packet("python/mqtt", QoS::AtLeastOnce, 9, "messages: 3");
         publish.retain = true;
         session.handle_bytes(&broker.bytes(&[Packet::Publish(publish)]), 5);
+        assert!(session.has_transmit());
         assert_eq!(
             broker.received(&mut session),
             vec![Packet::PubAck(v5::PubAck::new(9))]
         );
+        assert!(!session.has_transmit());
         let [Event::Message(message)] = &events(&mut session)[..] else {
             panic!()
         };
