@@ -15,7 +15,7 @@ const ROW_PX: usize = 28;
 /// Rows the box shows at once.
 const ROWS_IN_VIEW: usize = 14;
 /// Rows made beyond each edge of the view, so that a short scroll finds them there.
-const ROWS_BEYOND: usize = 6;
+const ROWS_BEYOND: usize = 3;
 
 #[component]
 pub fn ReceivedList(client: Client) -> impl IntoView {
