@@ -286,19 +286,21 @@ for (const workload of roundTrips) {
   }
 }
 
-// ---- the app under load
-let ui = null;
+// ---- the app under load: `runs` runs; the figures are those of the run with the median p95
+const uiRuns = [];
 if (uiWorkload && !appDist) errors.push(`${uiWorkload.name}: needs --app-dist`);
-if (uiWorkload && appDist) {
+for (let run = 0; uiWorkload && appDist && run < runs; run++) {
   try {
     const printUiProfile = profile?.includes('ui') ? (cpu) => printProfile(uiWorkload.name, cpu) : undefined;
-    ui = await runUiLoad({ send, mqtt: require('mqtt'), appDist, broker, version, ...uiWorkload, printProfile: printUiProfile });
-    console.log(`  ${uiWorkload.name}: frame gap p95 ${ui.p95.toFixed(1)} ms, ${ui.received} messages in ${(ui.ms / 1000).toFixed(1)} s`);
+    const outcome = await runUiLoad({ send, mqtt: require('mqtt'), appDist, broker, version, ...uiWorkload, printProfile: printUiProfile });
+    uiRuns.push(outcome);
+    console.log(`  ${uiWorkload.name}: frame gap p95 ${outcome.p95.toFixed(1)} ms, ${outcome.received} messages in ${(outcome.ms / 1000).toFixed(1)} s`);
   } catch (error) {
     errors.push(`${uiWorkload.name}: ${error.message}`);
     console.log(`  ${uiWorkload.name}: FAILED ${error.message}`);
   }
 }
+const ui = uiRuns.length ? [...uiRuns].sort((a, b) => a.p95 - b.p95)[(uiRuns.length - 1) >> 1] : null;
 
 // ---- the table
 const fmtRate = (v) => (v === undefined ? '—' : v >= 10_000 ? `${(v / 1000).toFixed(1)}k` : v >= 1000 ? `${(v / 1000).toFixed(2)}k` : v.toFixed(0));
@@ -337,10 +339,13 @@ const loadTable = Object.keys(loadParts).length === 0 ? '' : markdownTable(
 
 // The app under load, against the targets of the issue (reported, never asserted).
 const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const percent = (seconds) => `${((100 * seconds) / ui.cpu.span).toFixed(0)} %`;
 const uiTable = !ui ? '' : markdownTable(
   [`${uiWorkload.name}: the app, ${ui.rate.toLocaleString('en')} msg/s of ${ui.size} B for ${ui.seconds} s`, 'measured', 'target'],
   [
     ['gap between animation frames while they arrive: p95 (median; longest)', `${ui.p95.toFixed(1)} ms (${ui.p50.toFixed(1)} ms; ${ui.max.toFixed(0)} ms)`, '≤ 33 ms'],
+    [`p95 of every run (${uiRuns.length})`, uiRuns.map((r) => `${r.p95.toFixed(1)} ms`).join(', '), '—'],
+    ['main thread CPU time from subscribed to the last message: in all (script; style and layout)', `${percent(ui.cpu.thread)} (${percent(ui.cpu.script)}; ${percent(ui.cpu.style + ui.cpu.layout)}) of ${ui.cpu.span.toFixed(1)} s`, '—'],
     [`memory with ${ui.received.toLocaleString('en')} messages held: JS heap after GC + wasm memory`, `${mb(ui.heapUsed + ui.wasmBytes)} (${mb(ui.heapUsed)} + ${mb(ui.wasmBytes)})`, '≤ 100 MB'],
     ['rate in that the app showed, once a second', ui.ratesIn.filter((r) => r > 0).map((r) => r.toLocaleString('en')).join(', ') + ' msg/s', '—'],
     ['received / published (publishing took)', `${ui.received.toLocaleString('en')} / ${ui.n.toLocaleString('en')} (${(ui.publishMs / 1000).toFixed(1)} s)`, '—'],
@@ -457,10 +462,12 @@ ${allRuns}
 The app's release build (the same as dist/) subscribed to a topic, while MQTT.js in node
 publishes numbered ${ui.size}-byte QoS 0 messages to it at ${ui.rate.toLocaleString('en')} a second (benches/browser/ui-load.mjs). A probe
 put into the page before the app (benches/browser/ui-probe.js) takes the time of every
-animation frame from the first message to the last, and reads what the page shows; nothing is
-attached to the page meanwhile. Once all came, DevTools collects the garbage and reads the JS
+animation frame from the first message to the last, and reads what the page shows; DevTools is
+attached to the page meanwhile with the Performance domain only, for the main thread's CPU time
+(thread ticks, so time the thread waited for a core on a busy machine is not counted). Once all came, DevTools collects the garbage and reads the JS
 heap, and the probe the size of the app's wasm linear memory (which never shrinks: its high
-mark). One run; the targets are the issue's, reported here, never asserted.
+mark). ${uiRuns.length} runs, the figures from the one with the median p95; the targets are the issue's,
+reported here, never asserted.
 
 ${uiTable}
 `;

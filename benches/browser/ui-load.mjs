@@ -2,7 +2,9 @@
 // build, as in dist/) subscribed to a topic, while MQTT.js in node publishes 64-byte QoS 0
 // messages to it at a steady rate. What is measured:
 // - the gaps between animation frames in the page while the messages arrive (ui-probe.js, put
-//   into the page before the app's script; the page is not attached to meanwhile);
+//   into the page before the app's script);
+// - the main thread's CPU time meanwhile, and its parts in script, style and layout (the
+//   Performance domain, in thread ticks: the only domain attached to during the feed);
 // - the memory the page holds once they all came: the JS heap after a garbage collection
 //   (HeapProfiler.collectGarbage, Runtime.getHeapUsage) and the app's wasm linear memory,
 //   read over DevTools after the run.
@@ -102,21 +104,32 @@ export async function runUiLoad({ send, mqtt, appDist, broker, version, rate, se
   const { targetId } = await send('Target.createTarget', { url: `${origin}/?${query}` });
   try {
     await reportOf('ready', 20_000);
-    let sessionId;
+    // Attached with the Performance domain only (no event for every frame or message): the
+    // main thread's CPU time, and the part of it in script, style and layout, over the feed.
+    const { sessionId } = await send('Target.attachToTarget', { targetId, flatten: true });
+    await send('Performance.enable', { timeDomain: 'threadTicks' }, sessionId);
+    const metrics = async () => Object.fromEntries(
+      (await send('Performance.getMetrics', {}, sessionId)).metrics.map(({ name, value }) => [name, value]),
+    );
+    const before = await metrics();
     if (printProfile) {
-      ({ sessionId } = await send('Target.attachToTarget', { targetId, flatten: true }));
       await send('Profiler.enable', {}, sessionId);
       await send('Profiler.setSamplingInterval', { interval: 200 }, sessionId);
       await send('Profiler.start', {}, sessionId);
     }
     const publishMs = await publishSteadily(mqtt, { broker, version, topic, n, size, rate });
     const done = await reportOf('done', 60_000);
+    const after = await metrics();
+    const busy = (name) => after[name] - before[name];
     if (printProfile) printProfile((await send('Profiler.stop', {}, sessionId)).profile);
-    else ({ sessionId } = await send('Target.attachToTarget', { targetId, flatten: true }));
     await send('HeapProfiler.collectGarbage', {}, sessionId);
     const heap = await send('Runtime.getHeapUsage', {}, sessionId);
     const { result } = await send('Runtime.evaluate', { expression: 'benchWasmBytes()', returnByValue: true }, sessionId);
-    return { ...done, n, rate, seconds, size, publishMs, heapUsed: heap.usedSize, wasmBytes: result.value };
+    return {
+      ...done, n, rate, seconds, size, publishMs, heapUsed: heap.usedSize, wasmBytes: result.value,
+      // Seconds of CPU time (thread ticks) between 'ready' and 'done'.
+      cpu: { thread: busy('ThreadTime'), script: busy('ScriptDuration'), style: busy('RecalcStyleDuration'), layout: busy('LayoutDuration'), span: busy('Timestamp') },
+    };
   } finally {
     await send('Target.closeTarget', { targetId }).catch(() => {});
     server.close();
