@@ -810,7 +810,7 @@ async fn the_log_keeps_the_newest_up_to_its_setting_and_counts_all() {
     page.fill("#received-kept", "0").await;
     assert!(page
         .text("[data-testid=received-kept-problem]")
-        .contains("from 1 to 1000000, not '0'"));
+        .contains("from 1 to 500000, not '0'"));
     publisher.disconnect();
     page.click("#disconnect").await;
 }
