@@ -741,11 +741,11 @@ async fn page_and_publisher(extra: &[(&str, &str)]) -> (Page, Client, String) {
 }
 
 impl Page {
-    /// `messages: 0` to `messages: n-1` from `publisher`, in batches the broker's default queue
-    /// takes without dropping any; waits until the page counts them all.
-    async fn receive_numbered(&self, publisher: Client, topic: &str, n: u64) {
-        for start in (0..n).step_by(500) {
-            let end = (start + 500).min(n);
+    /// `messages: from` to `messages: to-1` from `publisher`, in batches the broker's default
+    /// queue takes without dropping any; waits until the page counts `to` in all.
+    async fn receive_numbered(&self, publisher: Client, topic: &str, from: u64, to: u64) {
+        for start in (from..to).step_by(500) {
+            let end = (start + 500).min(to);
             for i in start..end {
                 let payload = format!("messages: {i}");
                 publisher
@@ -788,7 +788,7 @@ async fn the_log_keeps_the_newest_up_to_its_setting_and_counts_all() {
     let (page, publisher, topic) = page_and_publisher(&[]).await;
     assert_eq!(page.value("#received-kept"), "100000", "the default");
     page.fill("#received-kept", "100").await;
-    page.receive_numbered(publisher, &topic, 250).await;
+    page.receive_numbered(publisher, &topic, 0, 250).await;
     assert_eq!(
         page.text("[data-testid=received-count]"),
         "250 in all, 100 kept"
@@ -818,7 +818,7 @@ async fn the_log_keeps_the_newest_up_to_its_setting_and_counts_all() {
 #[wasm_bindgen_test]
 async fn only_the_rows_in_view_are_in_the_page() {
     let (page, publisher, topic) = page_and_publisher(&[]).await;
-    page.receive_numbered(publisher, &topic, 5_000).await;
+    page.receive_numbered(publisher, &topic, 0, 5_000).await;
     let rows = page.received_texts();
     assert!(
         (10..100).contains(&rows.len()),
@@ -839,6 +839,13 @@ async fn only_the_rows_in_view_are_in_the_page() {
     let rows = page.received_texts();
     assert!(rows.len() < 100, "{} rows after scrolling", rows.len());
     assert!(!rows.contains(&received(&topic, 4_999)));
+
+    // Scrolled down, the view stays on its messages while new ones come in above.
+    page.receive_numbered(publisher, &topic, 5_000, 5_500).await;
+    let rows = page.received_texts();
+    assert!(rows.contains(&received(&topic, 999)), "{:?}", rows.first());
+    page.scroll_received_to(0.0, 5_500.0).await;
+    assert_eq!(page.received_texts()[0], received(&topic, 5_499));
     publisher.disconnect();
     page.click("#disconnect").await;
 }

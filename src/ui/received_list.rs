@@ -35,8 +35,25 @@ pub fn ReceivedList(client: Client) -> impl IntoView {
         let top = event_target::<web_sys::Element>(&event).scroll_top();
         scroll_top.set(usize::try_from(top).unwrap_or(0));
     };
+    // Scrolled away from the newest, the view stays on the messages it shows while new ones
+    // come in above them.
+    let scroller = NodeRef::<leptos::html::Div>::new();
+    let seen = StoredValue::new(received.with_untracked(Log::total));
+    Effect::new(move || {
+        let total = received.with(Log::total);
+        let added = total.saturating_sub(seen.get_value()) as usize;
+        seen.set_value(total);
+        let top = scroll_top.get_untracked();
+        let Some(scroller) = scroller.get_untracked().filter(|_| top > 0 && added > 0) else {
+            return;
+        };
+        let moved = top.saturating_add(added.saturating_mul(ROW_PX));
+        scroller.set_scroll_top(i32::try_from(moved).unwrap_or(i32::MAX));
+        scroll_top.set(usize::try_from(scroller.scroll_top()).unwrap_or(0));
+    });
     view! {
         <div
+            node_ref=scroller
             id="received-log"
             class="log"
             style=move || {
