@@ -582,3 +582,78 @@ async fn topics_with_wildcards_or_none_are_refused_connected_or_not() {
         client.disconnect();
     }
 }
+
+/// A count of the animation frames from now on: call it to read the count.
+fn frame_counter() -> js_sys::Function {
+    js_sys::Function::new_no_args(
+        "let frames = 0;
+         const tick = () => { frames += 1; requestAnimationFrame(tick); };
+         requestAnimationFrame(tick);
+         return () => frames;",
+    )
+    .call0(&wasm_bindgen::JsValue::NULL)
+    .ok()
+    .and_then(|counter| wasm_bindgen::JsCast::dyn_into(counter).ok())
+    .expect("a frame counter")
+}
+
+#[wasm_bindgen_test]
+async fn messages_that_arrive_within_a_frame_make_one_update() {
+    let receiver = connected(Version::V3_1_1).await;
+    let topic = unique("driver/frames");
+    receiver.subscribe(&topic, QoS::AtMostOnce).unwrap();
+    wait_until(
+        "SUBACK",
+        5_000,
+        || {
+            receiver
+                .subscriptions()
+                .with_untracked(|list| list.iter().any(|s| matches!(s.state, SubState::Granted(_))))
+        },
+        || format!("{:?}", receiver.subscriptions().get_untracked()),
+    )
+    .await;
+    let sender = connected(Version::V3_1_1).await;
+
+    // Every time the received log tells its readers, and what they see then.
+    let updates = StoredValue::new((0u32, 0u64));
+    let _reader = leptos::reactive::effect::ImmediateEffect::new(move || {
+        let total = receiver.received().with(|log| log.total());
+        updates.update_value(|(runs, seen)| (*runs, *seen) = (*runs + 1, total));
+    });
+    let before = updates.get_value().0;
+    let frames = frame_counter();
+    let n = 500;
+    for i in 0..n {
+        sender
+            .publish(Message::new(topic.clone(), format!("{i}"), QoS::AtMostOnce))
+            .unwrap();
+    }
+    wait_until(
+        "every message to arrive",
+        10_000,
+        || receiver.received().with_untracked(|log| log.total()) == n,
+        || {
+            format!(
+                "{:?}",
+                receiver.received().with_untracked(|log| log.total())
+            )
+        },
+    )
+    .await;
+    pause(100).await; // the frame after the last message
+    let frames = frames
+        .call0(&wasm_bindgen::JsValue::NULL)
+        .ok()
+        .and_then(|count| count.as_f64())
+        .unwrap_or(0.0) as u32;
+    let (runs, seen) = updates.get_value();
+    let told = runs - before;
+    assert_eq!(seen, n, "the readers were told of the last message");
+    assert!(
+        (1..=frames + 1).contains(&told),
+        "{told} updates in {frames} frames for {n} messages"
+    );
+    sender.disconnect();
+    receiver.disconnect();
+}

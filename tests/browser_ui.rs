@@ -718,3 +718,169 @@ async fn bad_input_is_named_and_the_app_keeps_working() {
     .await;
     page.click("#disconnect").await;
 }
+
+/// A page subscribed to a topic of its own, and a second client that publishes to it.
+async fn page_and_publisher(extra: &[(&str, &str)]) -> (Page, Client, String) {
+    let topic = unique("ui/load");
+    let mut pairs = vec![
+        ("broker", ws_url()),
+        ("topic", topic.clone()),
+        ("filter", topic.clone()),
+        ("connect", "1".into()),
+        ("subscribe", "1".into()),
+    ];
+    pairs.extend(extra.iter().map(|(key, value)| (*key, value.to_string())));
+    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let page = Page::mount(&query(&pairs)).await;
+    page.wait_for_line("[data-testid=subscription-state]", "granted QoS 0")
+        .await;
+    let publisher = Client::new();
+    publisher.connect(&ws_url(), ConnectOptions::new(unique("ui-publisher")));
+    wait_connected(publisher).await;
+    (page, publisher, topic)
+}
+
+impl Page {
+    /// `messages: from` to `messages: to-1` from `publisher`, in batches the broker's default
+    /// queue takes without dropping any; waits until the page counts `to` in all.
+    async fn receive_numbered(&self, publisher: Client, topic: &str, from: u64, to: u64) {
+        for start in (from..to).step_by(500) {
+            let end = (start + 500).min(to);
+            for i in start..end {
+                let payload = format!("messages: {i}");
+                publisher
+                    .publish(Message::new(topic, payload, QoS::AtMostOnce))
+                    .unwrap();
+            }
+            wait_until(
+                &format!("{end} messages counted"),
+                10_000,
+                || {
+                    self.text("[data-testid=received-count]")
+                        .starts_with(&format!("{end} in all"))
+                },
+                || self.text("[data-testid=received-count]"),
+            )
+            .await;
+        }
+    }
+
+    /// Scrolls the received log to `row` (0 is the newest), as the user would.
+    async fn scroll_received_to(&self, row: f64, rows_kept: f64) {
+        let list = self.find("#received-log ol");
+        let row_height = f64::from(list.client_height()) / rows_kept;
+        self.find("#received-log")
+            .set_scroll_top((row * row_height) as i32);
+        pause(100).await; // the scroll event comes with the next frame
+    }
+
+    fn received_texts(&self) -> Vec<String> {
+        self.all_text("[data-testid=received-text]")
+    }
+}
+
+fn received(topic: &str, n: u64) -> String {
+    format!("Received `messages: {n}` from `{topic}` topic")
+}
+
+#[wasm_bindgen_test]
+async fn the_log_keeps_the_newest_up_to_its_setting_and_counts_all() {
+    let (page, publisher, topic) = page_and_publisher(&[]).await;
+    assert_eq!(page.value("#received-kept"), "100000", "the default");
+    page.fill("#received-kept", "100").await;
+    page.receive_numbered(publisher, &topic, 0, 250).await;
+    assert_eq!(
+        page.text("[data-testid=received-count]"),
+        "250 in all, 100 kept"
+    );
+    assert_eq!(page.received_texts()[0], received(&topic, 249));
+
+    // The oldest kept is the 150th; the ones before it are gone.
+    page.scroll_received_to(100.0, 100.0).await;
+    let oldest = page.received_texts();
+    assert_eq!(oldest.last(), Some(&received(&topic, 150)), "{oldest:?}");
+    assert!(!oldest.contains(&received(&topic, 149)));
+
+    // A smaller bound drops more at once; a bound that is not a number is named.
+    page.fill("#received-kept", "10").await;
+    assert_eq!(
+        page.text("[data-testid=received-count]"),
+        "250 in all, 10 kept"
+    );
+    page.fill("#received-kept", "0").await;
+    assert!(page
+        .text("[data-testid=received-kept-problem]")
+        .contains("from 1 to 500000, not '0'"));
+    publisher.disconnect();
+    page.click("#disconnect").await;
+}
+
+#[wasm_bindgen_test]
+async fn only_the_rows_in_view_are_in_the_page() {
+    let (page, publisher, topic) = page_and_publisher(&[]).await;
+    page.receive_numbered(publisher, &topic, 0, 5_000).await;
+    let rows = page.received_texts();
+    assert!(
+        (10..100).contains(&rows.len()),
+        "{} rows in the page for 5,000 messages",
+        rows.len()
+    );
+    assert_eq!(rows[0], received(&topic, 4_999), "the newest first");
+
+    // Row 4,000 from the top is message 999.
+    page.scroll_received_to(4_000.0, 5_000.0).await;
+    wait_until(
+        "message 999 in view",
+        5_000,
+        || page.received_texts().contains(&received(&topic, 999)),
+        || format!("{:?}", page.received_texts().first()),
+    )
+    .await;
+    let rows = page.received_texts();
+    assert!(rows.len() < 100, "{} rows after scrolling", rows.len());
+    assert!(!rows.contains(&received(&topic, 4_999)));
+
+    // Scrolled down, the view stays on its messages while new ones come in above.
+    page.receive_numbered(publisher, &topic, 5_000, 5_500).await;
+    let rows = page.received_texts();
+    assert!(rows.contains(&received(&topic, 999)), "{:?}", rows.first());
+    page.scroll_received_to(0.0, 5_500.0).await;
+    assert_eq!(page.received_texts()[0], received(&topic, 5_499));
+    publisher.disconnect();
+    page.click("#disconnect").await;
+}
+
+#[wasm_bindgen_test]
+async fn the_rates_in_and_out_show_once_a_second() {
+    // The counter publishes every 20 ms to the topic the page subscribes to: 50 msg/s each way.
+    let (page, publisher, _) = page_and_publisher(&[("interval", "20"), ("publish", "1")]).await;
+    publisher.disconnect();
+    let rate = |which: &str| -> u64 {
+        page.attribute("[data-testid=rates]", which)
+            .parse()
+            .unwrap_or(0)
+    };
+    wait_until(
+        "rates in and out",
+        5_000,
+        || rate("data-in") >= 25 && rate("data-out") >= 25,
+        || page.text("[data-testid=rates]"),
+    )
+    .await;
+    assert!(
+        rate("data-in") <= 75 && rate("data-out") <= 75,
+        "{}",
+        page.text("[data-testid=rates]")
+    );
+    assert!(page.text("[data-testid=rates]").starts_with("In "));
+    page.click("#counter-stop").await;
+    wait_until(
+        "the rates to fall to nothing",
+        5_000,
+        || rate("data-in") == 0 && rate("data-out") == 0,
+        || page.text("[data-testid=rates]"),
+    )
+    .await;
+    assert_eq!(page.text("[data-testid=rates]"), "In 0 msg/s, out 0 msg/s");
+    page.click("#disconnect").await;
+}

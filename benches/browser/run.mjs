@@ -3,7 +3,7 @@
 // pages and starts the broker.
 //
 //   node benches/browser/run.mjs --broker ws://127.0.0.1:PORT/mqtt --dist target/bench-dist \
-//        [--app-dist DIR] [--runs 3] [--only q0,load] [--quick] [--out docs/bench.md]
+//        [--app-dist DIR] [--runs 3] [--only q0,load,ui] [--quick] [--out docs/bench.md]
 //
 // How it measures (see /work/shared/NOTES-brokers.md): Chromium is started here with a DevTools
 // port; each run is a fresh page created over the browser-level DevTools socket
@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import { startReflector } from './reflector.mjs';
+import { runUiLoad } from './ui-load.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(join(root, 'scripts/package.json'));
@@ -55,7 +56,8 @@ const profile = option('profile')?.split(',');
 const profileTop = Number(option('profile-top', 25));
 const started = Date.now();
 
-// ---- the workloads: one client publishes n messages to a topic it subscribes to
+// ---- the workloads: one client publishes n messages to a topic it subscribes to; and the app's
+// page under a steady feed (ui-load.mjs), which needs --app-dist
 const scale = quick ? 10 : 1;
 const workloads = [
   { key: 'q0', name: 'QoS 0, 64 B, all at once', qos: 0, n: 100_000, size: 64, window: 0 },
@@ -68,8 +70,12 @@ const workloads = [
   // Through benches/browser/reflector.mjs: Mosquitto's WebSocket listener stalls on 64 KB packets.
   { key: '64k', name: 'QoS 0, 64 KB, all at once (reflector)', qos: 0, n: 1_000, size: 65_536, window: 0, reflector: true },
   { key: 'load', name: 'page load → CONNACK', load: true },
+  { key: 'ui', name: 'UI under load', ui: true, rate: 10_000, seconds: 10, size: 64 },
 ].filter((w) => !only || only.includes(w.key))
-  .map((w) => (w.load ? w : { ...w, n: Math.max(100, Math.round(w.n / scale)) }));
+  .map((w) => (w.ui ? { ...w, seconds: Math.max(1, w.seconds / scale) } : w))
+  .map((w) => (w.load || w.ui ? w : { ...w, n: Math.max(100, Math.round(w.n / scale)) }));
+const roundTrips = workloads.filter((w) => !w.ui);
+const uiWorkload = workloads.find((w) => w.ui);
 
 const allClients = [
   { key: 'raw', name: 'raw pump', page: '/raw.html', qos0Only: true },
@@ -254,7 +260,7 @@ const errors = [];
 const loadBefore = loadavg()[0].toFixed(2);
 console.log(`${browserVersion}, Mosquitto at ${broker}, MQTT ${version === 5 ? '5.0' : '3.1.1'}, ` +
   `${runs} runs per client (${loadRuns} for load)${quick ? ', quick: N / 10' : ''}`);
-for (const workload of workloads) {
+for (const workload of roundTrips) {
   const taking = clients.filter((c) => !(c.qos0Only && workload.qos > 0));
   results[workload.key] = Object.fromEntries(taking.map((c) => [c.key, []]));
   const count = workload.load ? loadRuns : runs;
@@ -280,6 +286,22 @@ for (const workload of workloads) {
   }
 }
 
+// ---- the app under load: `runs` runs; the figures are those of the run with the median p95
+const uiRuns = [];
+if (uiWorkload && !appDist) errors.push(`${uiWorkload.name}: needs --app-dist`);
+for (let run = 0; uiWorkload && appDist && run < runs; run++) {
+  try {
+    const printUiProfile = profile?.includes('ui') ? (cpu) => printProfile(uiWorkload.name, cpu) : undefined;
+    const outcome = await runUiLoad({ send, mqtt: require('mqtt'), appDist, broker, version, ...uiWorkload, printProfile: printUiProfile });
+    uiRuns.push(outcome);
+    console.log(`  ${uiWorkload.name}: frame gap p95 ${outcome.p95.toFixed(1)} ms, ${outcome.received} messages in ${(outcome.ms / 1000).toFixed(1)} s`);
+  } catch (error) {
+    errors.push(`${uiWorkload.name}: ${error.message}`);
+    console.log(`  ${uiWorkload.name}: FAILED ${error.message}`);
+  }
+}
+const ui = uiRuns.length ? [...uiRuns].sort((a, b) => a.p95 - b.p95)[(uiRuns.length - 1) >> 1] : null;
+
 // ---- the table
 const fmtRate = (v) => (v === undefined ? '—' : v >= 10_000 ? `${(v / 1000).toFixed(1)}k` : v >= 1000 ? `${(v / 1000).toFixed(2)}k` : v.toFixed(0));
 const fmtMs = (v) => (v === undefined ? '—' : `${v.toFixed(0)} ms`);
@@ -288,7 +310,7 @@ const diff = (a, b) => (a === undefined || b === undefined ? '—' : `${a - b >=
 const header = ['workload', ...clients.map((c) => c.name), 'Session / MQTT.js', 'Session / raw', 'Client / MQTT.js', 'Client / raw'];
 const rows = [];
 const medians = {};
-for (const workload of workloads) {
+for (const workload of roundTrips) {
   const m = Object.fromEntries(Object.entries(results[workload.key]).map(([k, v]) => [k, v.length ? median(v) : undefined]));
   medians[workload.key] = m;
   const label = workload.load ? workload.name : `${workload.name}, N=${workload.n.toLocaleString('en')}`;
@@ -315,8 +337,23 @@ const loadTable = Object.keys(loadParts).length === 0 ? '' : markdownTable(
   }),
 );
 
+// The app under load, against the targets of the issue (reported, never asserted).
+const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const percent = (seconds) => `${((100 * seconds) / ui.cpu.span).toFixed(0)} %`;
+const uiTable = !ui ? '' : markdownTable(
+  [`${uiWorkload.name}: the app, ${ui.rate.toLocaleString('en')} msg/s of ${ui.size} B for ${ui.seconds} s`, 'measured', 'target'],
+  [
+    ['gap between animation frames while they arrive: p95 (median; longest)', `${ui.p95.toFixed(1)} ms (${ui.p50.toFixed(1)} ms; ${ui.max.toFixed(0)} ms)`, '≤ 33 ms'],
+    [`p95 of every run (${uiRuns.length})`, uiRuns.map((r) => `${r.p95.toFixed(1)} ms`).join(', '), '—'],
+    ['main thread CPU time from subscribed to the last message: in all (script; style and layout)', `${percent(ui.cpu.thread)} (${percent(ui.cpu.script)}; ${percent(ui.cpu.style + ui.cpu.layout)}) of ${ui.cpu.span.toFixed(1)} s`, '—'],
+    [`memory with ${ui.received.toLocaleString('en')} messages held: JS heap after GC + wasm memory`, `${mb(ui.heapUsed + ui.wasmBytes)} (${mb(ui.heapUsed)} + ${mb(ui.wasmBytes)})`, '≤ 100 MB'],
+    ['rate in that the app showed, once a second', ui.ratesIn.filter((r) => r > 0).map((r) => r.toLocaleString('en')).join(', ') + ' msg/s', '—'],
+    ['received / published (publishing took)', `${ui.received.toLocaleString('en')} / ${ui.n.toLocaleString('en')} (${(ui.publishMs / 1000).toFixed(1)} s)`, '—'],
+  ],
+);
+
 // Every run, for the spread.
-const allRuns = workloads.map((workload) => {
+const allRuns = roundTrips.map((workload) => {
   const cells = Object.entries(results[workload.key]).map(([key, values]) => {
     const name = clients.find((c) => c.key === key).name;
     const shown = values.map((v) => (workload.load ? v.toFixed(0) : Math.round(v).toString())).join(', ');
@@ -375,7 +412,8 @@ const seconds = Math.round((Date.now() - started) / 1000);
 const loadAfter = loadavg()[0].toFixed(2);
 // (`mosquitto -h` prints its version and exits with 3.)
 const versionOf = (command, argv) => (spawnSync(command, argv, { encoding: 'utf8' }).stdout ?? '?').trim().split('\n')[0];
-console.log(`\n${table}\n`);
+if (rows.length) console.log(`\n${table}\n`);
+if (uiTable) console.log(`\n${uiTable}\n`);
 if (loadTable) console.log(`${loadTable}\n`);
 if (sizes) console.log(`${sizes}\n`);
 if (errors.length) console.log(`Failed runs:\n${errors.map((e) => `- ${e}`).join('\n')}\n`);
@@ -386,20 +424,7 @@ const laterNote = `- **Session loop, send in a later task**: an experiment, the
   messages already queued are handled first and their acks and refills share one \`send\`.
 `;
 if (out) {
-  const doc = `# Bench: our client against MQTT.js, in the same browser
-
-Written by \`make bench\` (scripts/bench → benches/browser/run.mjs); the figures below are from the
-run of ${new Date().toISOString().slice(0, 10)} of commit ${measuredCode()}, on this project's machine (${versionOf('nproc', [])} cores), in
-${browserVersion} (headless), against Mosquitto ${versionOf('mosquitto', ['-h']).replace(/^mosquitto version /, '')}
-over WebSockets on loopback (a bench listener: \`max_queued_messages 0\`, \`max_inflight_messages 0\`), MQTT
-${version === 5 ? '5.0' : '3.1.1'} for every client. ${quick ? '**Quick run: N divided by 10.** ' : ''}The browser part took ${seconds} s; the load
-average (1 min) was ${loadBefore} before it and ${loadAfter} after (the machine has 2 cores, and other work on it
-lowers every figure: compare the ratios, which interleaving keeps fair, more than the rates).
-
-What limits each client, and what would move the figures, is in docs/bench-analysis.md (by hand,
-from the run of 2026-11-26).
-
-## Round trip: one client publishes N messages to a topic it subscribes to
+  const roundTripSection = !rows.length ? '' : `## Round trip: one client publishes N messages to a topic it subscribes to
 
 Messages per second from SUBACK to the last message back (and, at QoS 1 and 2, the last
 acknowledgement), median of ${runs} runs per client, the clients interleaved; the load row is the time
@@ -430,7 +455,36 @@ ${loadTable}
 Every run (${quick ? 'quick run' : 'full N'}):
 
 ${allRuns}
-${errors.length ? `\nFailed runs:\n${errors.map((e) => `- ${e}`).join('\n')}\n` : ''}
+`;
+  const uiSection = !uiTable ? '' : `
+## The app under load
+
+The app's release build (the same as dist/) subscribed to a topic, while MQTT.js in node
+publishes numbered ${ui.size}-byte QoS 0 messages to it at ${ui.rate.toLocaleString('en')} a second (benches/browser/ui-load.mjs). A probe
+put into the page before the app (benches/browser/ui-probe.js) takes the time of every
+animation frame from the first message to the last, and reads what the page shows; DevTools is
+attached to the page meanwhile with the Performance domain only, for the main thread's CPU time
+(thread ticks, so time the thread waited for a core on a busy machine is not counted). Once all came, DevTools collects the garbage and reads the JS
+heap, and the probe the size of the app's wasm linear memory (which never shrinks: its high
+mark). ${uiRuns.length} runs, the figures from the one with the median p95; the targets are the issue's,
+reported here, never asserted.
+
+${uiTable}
+`;
+  const doc = `# Bench: our client against MQTT.js, in the same browser
+
+Written by \`make bench\` (scripts/bench → benches/browser/run.mjs); the figures below are from the
+run of ${new Date().toISOString().slice(0, 10)} of commit ${measuredCode()}, on this project's machine (${versionOf('nproc', [])} cores), in
+${browserVersion} (headless), against Mosquitto ${versionOf('mosquitto', ['-h']).replace(/^mosquitto version /, '')}
+over WebSockets on loopback (a bench listener: \`max_queued_messages 0\`, \`max_inflight_messages 0\`), MQTT
+${version === 5 ? '5.0' : '3.1.1'} for every client. ${quick ? '**Quick run: N divided by 10.** ' : ''}The browser part took ${seconds} s; the load
+average (1 min) was ${loadBefore} before it and ${loadAfter} after (the machine has 2 cores, and other work on it
+lowers every figure: compare the ratios, which interleaving keeps fair, more than the rates).
+
+What limits each client, and what would move the figures, is in docs/bench-analysis.md (by hand,
+from the run of 2026-11-26).
+
+${roundTripSection}${uiSection}${errors.length ? `\nFailed runs:\n${errors.map((e) => `- ${e}`).join('\n')}\n` : ''}
 ${sizes ? `## Sizes\n\n${sizes}\n\nThe app is \`trunk build --release\` of index.html (opt-level "z", LTO, wasm-opt -Oz from\nbinaryen 132), the same build as dist/.\n` : ''}`;
   writeFileSync(out, doc);
 }

@@ -4,6 +4,7 @@
 use super::clock::wall_clock;
 use super::driver::{drive, report_reentry, Driver, Turn};
 use super::log::Log;
+use super::next_frame::NextFrame;
 use super::reconnect::RetryStatus;
 use super::state::{Changes, Notice, QueueView, Received, Sent, Status, Subscription};
 use crate::mqtt::{
@@ -13,8 +14,12 @@ use leptos::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-/// How many entries each log keeps for the UI.
+/// How many entries the logs of sent messages and errors keep for the UI.
 const KEPT: usize = 500;
+
+/// How many received messages the log keeps, unless told otherwise
+/// ([`set_received_capacity`](Client::set_received_capacity)).
+pub const DEFAULT_RECEIVED_KEPT: usize = 100_000;
 
 /// An MQTT client over a browser WebSocket: commands in, signals out.
 ///
@@ -40,7 +45,9 @@ pub struct Client {
 #[derive(Clone, Copy)]
 pub(super) struct Signals {
     pub status: RwSignal<Status>,
+    /// Written untracked as messages arrive; its readers hear of it once a frame.
     pub received: RwSignal<Log<Received>>,
+    pub received_frame: StoredValue<NextFrame, LocalStorage>,
     pub sent: RwSignal<Log<Sent>>,
     pub subscriptions: RwSignal<Vec<Subscription>>,
     pub errors: RwSignal<Log<Notice>>,
@@ -56,9 +63,11 @@ impl Default for Client {
 
 impl Client {
     pub fn new() -> Self {
+        let received = RwSignal::new(Log::new(DEFAULT_RECEIVED_KEPT));
         let signals = Signals {
             status: RwSignal::new(Status::Idle),
-            received: RwSignal::new(Log::new(KEPT)),
+            received,
+            received_frame: StoredValue::new_local(NextFrame::new(move || received.notify())),
             sent: RwSignal::new(Log::new(KEPT)),
             subscriptions: RwSignal::new(Vec::new()),
             errors: RwSignal::new(Log::new(KEPT)),
@@ -75,7 +84,8 @@ impl Client {
         self.signals.status.read_only()
     }
 
-    /// Messages received, newest last.
+    /// Messages received, newest last. It changes as each message arrives; those who track it
+    /// hear of the changes once per animation frame.
     pub fn received(&self) -> ReadSignal<Log<Received>> {
         self.signals.received.read_only()
     }
@@ -106,6 +116,13 @@ impl Client {
 
     pub fn clear_received(&self) {
         self.signals.received.update(Log::clear);
+    }
+
+    /// Keeps at most `capacity` received messages from now on, dropping the oldest past it.
+    pub fn set_received_capacity(&self, capacity: usize) {
+        self.signals
+            .received
+            .update(|log| log.set_capacity(capacity));
     }
 
     pub fn clear_sent(&self) {
@@ -217,11 +234,12 @@ impl Signals {
         }
         if !changes.received.is_empty() {
             let received = std::mem::take(&mut changes.received);
-            self.received.update(|log| {
+            self.received.update_untracked(|log| {
                 for message in received {
                     log.push(message);
                 }
             });
+            self.received_frame.try_with_value(NextFrame::schedule);
         }
         if !changes.outcomes.is_empty() {
             self.sent.update(|log| changes.apply_to_sent(log));

@@ -560,7 +560,9 @@ impl Driver {
             events.push(Event::Disconnected { reason });
         }
         if std::mem::take(&mut self.answer_later) && ended.is_none() {
-            self.answer_in_a_later_task();
+            if (self.connection.as_ref()).is_some_and(|c| c.session.has_transmit()) {
+                self.answer_in_a_later_task();
+            }
         } else {
             self.flush();
         }
@@ -619,7 +621,8 @@ impl Driver {
 
     /// Mosquitto sends one WebSocket message per packet, and the tab runs one task per message:
     /// flushing in each would make one `send` per ack. A zero-delay timer runs after the
-    /// messages already queued, and its turn flushes what they all left.
+    /// messages already queued, and its turn flushes what they all left; none is made when
+    /// they left nothing (QoS 0), which spares a timer per message.
     fn answer_in_a_later_task(&mut self) {
         if self.answer_timer.is_some() {
             return;

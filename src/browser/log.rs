@@ -30,9 +30,23 @@ impl<T> Log<T> {
         seq
     }
 
+    /// Keeps at most `capacity` entries from now on, dropping the oldest past it.
+    pub fn set_capacity(&mut self, capacity: usize) {
+        self.capacity = capacity.max(1);
+        let excess = self.entries.len().saturating_sub(self.capacity);
+        self.entries.drain(..excess);
+    }
+
     /// The entries kept, oldest first, with their sequence numbers.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &(u64, T)> + ExactSizeIterator {
         self.entries.iter()
+    }
+
+    /// At most `take` entries, newest first, after skipping the `skip` newest: the rows of a
+    /// list scrolled to row `skip`, without walking the entries before them.
+    pub fn newest(&self, skip: usize, take: usize) -> impl Iterator<Item = &(u64, T)> {
+        let end = self.entries.len().saturating_sub(skip);
+        self.entries.range(end.saturating_sub(take)..end).rev()
     }
 
     pub fn iter_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut (u64, T)> {
@@ -94,6 +108,33 @@ mod tests {
         log.clear();
         assert!(log.is_empty());
         assert_eq!(log.push("d"), 3);
+    }
+
+    #[test]
+    fn a_smaller_capacity_drops_the_oldest_and_keeps_the_count() {
+        let mut log = Log::new(10);
+        for n in 0..6 {
+            log.push(n);
+        }
+        log.set_capacity(4);
+        let kept: Vec<_> = log.iter().map(|(_, n)| *n).collect();
+        assert_eq!(kept, [2, 3, 4, 5]);
+        log.push(6);
+        assert_eq!(log.len(), 4);
+        assert_eq!(log.total(), 7);
+    }
+
+    #[test]
+    fn newest_pages_from_the_newest_end() {
+        let mut log = Log::new(100);
+        for n in 0..10 {
+            log.push(n);
+        }
+        let page = |skip, take| log.newest(skip, take).map(|(_, n)| *n).collect::<Vec<_>>();
+        assert_eq!(page(0, 3), [9, 8, 7]);
+        assert_eq!(page(4, 3), [5, 4, 3]);
+        assert_eq!(page(8, 5), [1, 0]);
+        assert!(page(12, 5).is_empty());
     }
 
     #[test]

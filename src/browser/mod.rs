@@ -27,9 +27,11 @@ mod client;
 mod clock;
 #[cfg(target_arch = "wasm32")]
 mod driver;
+#[cfg(target_arch = "wasm32")]
+mod next_frame;
 
 #[cfg(target_arch = "wasm32")]
-pub use client::Client;
+pub use client::{Client, DEFAULT_RECEIVED_KEPT};
 #[cfg(target_arch = "wasm32")]
 pub use clock::{now, wall_clock};
 pub use log::Log;

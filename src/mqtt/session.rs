@@ -627,6 +627,11 @@ impl Session {
     }
 
     /// Everything due for the transport, coalesced into one buffer.
+    /// Whether [`poll_transmit`](Self::poll_transmit) has bytes to give.
+    pub fn has_transmit(&self) -> bool {
+        !self.transmit.is_empty()
+    }
+
     pub fn poll_transmit(&mut self) -> Option<Bytes> {
         (!self.transmit.is_empty()).then(|| self.transmit.split().freeze())
     }

@@ -1,32 +1,29 @@
-//! The messages received, as the tutorial's sub.py prints them, with time, QoS and retain.
-//! Payloads are text nodes, never HTML.
+//! The messages received, as the tutorial's sub.py prints them: how many came, how fast
+//! messages come and go, how many the log keeps (a setting), and the log itself.
 
-use super::text::{qos_label, received_line};
-use super::time_of_day;
-use crate::browser::{Client, Log, Received};
+use super::live_rates::LiveRates;
+use super::number_field::NumberField;
+use super::received_list::ReceivedList;
+use super::settings::received_kept;
+use super::text::received_count;
+use crate::browser::{Client, DEFAULT_RECEIVED_KEPT};
 use leptos::prelude::*;
-
-/// The newest lines shown; the count covers them all.
-const SHOWN: usize = 100;
 
 #[component]
 pub fn MessageLog(client: Client) -> impl IntoView {
     let received = client.received();
-    let lines = move || {
-        received.with(|log: &Log<Received>| {
-            log.iter()
-                .rev()
-                .take(SHOWN)
-                .map(|(seq, message)| (*seq, message.clone()))
-                .collect::<Vec<_>>()
-        })
-    };
+    let kept_text = RwSignal::new(DEFAULT_RECEIVED_KEPT.to_string());
+    let kept = move || kept_text.with(|text| received_kept(text));
+    Effect::new(move || {
+        if let Ok(capacity) = kept() {
+            client.set_received_capacity(capacity);
+        }
+    });
     view! {
         <div class="log-header">
             <h3 id="received-heading">"Received"</h3>
             <span class="hint" data-testid="received-count">
-                {move || received.with(Log::total)}
-                " in all"
+                {move || received.with(|log| received_count(log.total(), log.len()))}
             </span>
             <button
                 type="button"
@@ -37,23 +34,21 @@ pub fn MessageLog(client: Client) -> impl IntoView {
                 "Clear"
             </button>
         </div>
-        <ol id="received-log" class="log" aria-labelledby="received-heading" aria-live="polite">
-            <For
-                each=lines
-                key=|(seq, _)| *seq
-                children=move |(_, message)| {
+        <div class="log-settings">
+            <LiveRates client />
+            <NumberField id="received-kept" label="Messages kept" value=kept_text />
+        </div>
+        {move || {
+            kept()
+                .err()
+                .map(|problem| {
                     view! {
-                        <li data-testid="received-line">
-                            <time>{time_of_day(message.at)}</time>
-                            <span class="text" data-testid="received-text">
-                                {received_line(&message.payload, &message.topic)}
-                            </span>
-                            <span class="badge">{qos_label(message.qos)}</span>
-                            {message.retain.then(|| view! { <span class="badge">"retained"</span> })}
-                        </li>
+                        <p class="problem" role="alert" data-testid="received-kept-problem">
+                            {problem}
+                        </p>
                     }
-                }
-            />
-        </ol>
+                })
+        }}
+        <ReceivedList client />
     }
 }

@@ -17,6 +17,8 @@ mod counter;
 #[cfg(target_arch = "wasm32")]
 mod error_list;
 #[cfg(target_arch = "wasm32")]
+mod live_rates;
+#[cfg(target_arch = "wasm32")]
 mod message_log;
 #[cfg(target_arch = "wasm32")]
 mod number_field;
@@ -30,6 +32,8 @@ mod publish_view;
 mod qos_select;
 #[cfg(target_arch = "wasm32")]
 mod queue_status;
+#[cfg(target_arch = "wasm32")]
+mod received_list;
 #[cfg(target_arch = "wasm32")]
 mod reconnect_notice;
 #[cfg(target_arch = "wasm32")]

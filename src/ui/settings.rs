@@ -1,4 +1,5 @@
-//! The connection form's values, and the options they make.
+//! The settings as typed: the connection form's, and the options they make; how many received
+//! messages the log keeps.
 
 use crate::mqtt::{ConnectOptions, Credentials, Version};
 
@@ -31,6 +32,22 @@ pub struct ConnectSettings {
 /// The largest queue bounds the form accepts.
 const MAX_QUEUE_MESSAGES: usize = 1_000_000;
 const MAX_QUEUE_MEGABYTES: usize = 1_024;
+
+/// The most received messages the log keeps: its list, 28 px a row, stays within the tallest
+/// element Firefox lays out (about 17.9 million px).
+const MAX_RECEIVED_KEPT: usize = 500_000;
+
+/// How many received messages the log keeps, from the field as typed.
+pub fn received_kept(text: &str) -> Result<usize, String> {
+    (text.trim().parse::<usize>().ok())
+        .filter(|kept| (1..=MAX_RECEIVED_KEPT).contains(kept))
+        .ok_or_else(|| {
+            format!(
+                "the log keeps a whole number of messages from 1 to {MAX_RECEIVED_KEPT}, not '{}'",
+                text.trim()
+            )
+        })
+}
 
 impl ConnectSettings {
     /// The options to connect with, or what is wrong with the form, in words.
@@ -230,6 +247,18 @@ mod tests {
             .options()
             .unwrap_err()
             .contains("clean start"));
+    }
+
+    #[test]
+    fn the_received_log_keeps_what_it_is_told() {
+        assert_eq!(received_kept(" 100000 "), Ok(100_000));
+        assert_eq!(received_kept("1"), Ok(1));
+        for bad in ["0", "500001", "many", "-5", ""] {
+            assert!(
+                received_kept(bad).unwrap_err().contains("from 1 to 500000"),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -114,6 +114,37 @@ fn size(bytes: usize) -> String {
     }
 }
 
+/// How many messages came, and how many of them the log still keeps if not all.
+pub fn received_count(total: u64, kept: usize) -> String {
+    if kept as u64 == total {
+        format!("{total} in all")
+    } else {
+        format!("{total} in all, {kept} kept")
+    }
+}
+
+/// Messages a second, from `count` messages over `elapsed_ms`, rounded down.
+pub fn per_second(count: u64, elapsed_ms: u64) -> u64 {
+    count
+        .saturating_mul(1_000)
+        .checked_div(elapsed_ms)
+        .unwrap_or(0)
+}
+
+/// A rate, with its thousands grouped: `12,345 msg/s`.
+pub fn rate_text(per_second: u64) -> String {
+    let digits = per_second.to_string();
+    let mut text = String::with_capacity(digits.len() + 10);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text.push_str(" msg/s");
+    text
+}
+
 /// `HH:MM:SS.mmm`.
 pub fn clock_time(hours: u32, minutes: u32, seconds: u32, millis: u32) -> String {
     format!("{hours:02}:{minutes:02}:{seconds:02}.{millis:03}")
@@ -197,6 +228,19 @@ mod tests {
             queue_text(&QueueView::default()),
             "0 messages waiting to be sent (0 bytes), 0 dropped at the bound; 0 not yet acknowledged."
         );
+    }
+
+    #[test]
+    fn counts_and_rates_read_plainly() {
+        assert_eq!(received_count(3, 3), "3 in all");
+        assert_eq!(received_count(250, 100), "250 in all, 100 kept");
+        assert_eq!(per_second(5_000, 500), 10_000);
+        assert_eq!(per_second(7, 1_001), 6);
+        assert_eq!(per_second(7, 0), 0);
+        assert_eq!(rate_text(0), "0 msg/s");
+        assert_eq!(rate_text(999), "999 msg/s");
+        assert_eq!(rate_text(10_000), "10,000 msg/s");
+        assert_eq!(rate_text(1_234_567), "1,234,567 msg/s");
     }
 
     #[test]

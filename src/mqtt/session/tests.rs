@@ -404,16 +404,27 @@ fn v3_caps_the_window_at_max_inflight() {
 }
 
 #[test]
+fn incoming_qos0_asks_for_nothing_to_be_sent() {
+    let (mut session, broker) = connected(Version::V3_1_1, accepted());
+    let publish = publish_packet("python/mqtt", QoS::AtMostOnce, 0, "messages: 1");
+    session.handle_bytes(&broker.bytes(&[Packet::Publish(publish)]), 5);
+    assert!(!session.has_transmit());
+    assert_eq!(events(&mut session).len(), 1);
+}
+
+#[test]
 fn incoming_qos1_is_acknowledged_and_delivered() {
     for version in both_versions() {
         let (mut session, broker) = connected(version, accepted());
         let mut publish = publish_packet("python/mqtt", QoS::AtLeastOnce, 9, "messages: 3");
         publish.retain = true;
         session.handle_bytes(&broker.bytes(&[Packet::Publish(publish)]), 5);
+        assert!(session.has_transmit());
         assert_eq!(
             broker.received(&mut session),
             vec![Packet::PubAck(v5::PubAck::new(9))]
         );
+        assert!(!session.has_transmit());
         let [Event::Message(message)] = &events(&mut session)[..] else {
             panic!()
         };
@@ -1181,18 +1192,16 @@ fn a_link_that_lived_on_after_a_message_went_out_is_not_blamed_on_it() {
         .publish(Message::new("a", "slow", QoS::AtLeastOnce), 5)
         .unwrap();
     broker.received(&mut session);
-    let mut now = 5;
     for _ in 0..CLOSES_BEFORE_GIVING_UP + 1 {
         // The broker answers pings well after the message went out, then the link drops.
-        now = session.poll_timeout().expect("a keep-alive deadline");
+        let now = session.poll_timeout().expect("a keep-alive deadline");
         assert!(now > CLOSE_BLAME_WINDOW_MS + 5);
         session.handle_timeout(now);
         assert_eq!(broker.received(&mut session), vec![Packet::PingReq]);
         session.handle_bytes(&broker.bytes(&[Packet::PingResp]), now + 1);
         session.handle_closed("closed");
         events(&mut session);
-        now += 10;
-        let sent = reconnect(&mut session, &broker, resumed(), now);
+        let sent = reconnect(&mut session, &broker, resumed(), now + 10);
         assert_eq!(payloads(&sent), ["slow"], "still sent again");
     }
     assert!(events(&mut session)
