@@ -18,7 +18,7 @@ pub use options::{
 pub use reason::ReasonCode;
 pub use reconnect::Backoff;
 pub use session::{
-    DisconnectReason, Event, Message, Millis, PublishError, PublishId, QueueStats, RequestId,
-    Session, State, SubscribeError, SubscribeResult, CLOSES_BEFORE_GIVING_UP,
+    DisconnectReason, Event, Message, Millis, Pending, PublishError, PublishId, QueueStats,
+    RequestId, Session, State, SubscribeError, SubscribeResult, CLOSES_BEFORE_GIVING_UP,
 };
 pub use topic::{TopicError, TopicFilter, TopicName};

@@ -267,6 +267,16 @@ impl fmt::Display for SubscribeError {
 
 impl std::error::Error for SubscribeError {}
 
+/// A message accepted and not yet acknowledged, and how far it got ([`Session::pending`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    pub message: Message,
+    /// The packet id it went out under; `None` while it waits to go out.
+    pub packet_id: Option<u16>,
+    /// QoS 2: the broker answered PUBREC; only PUBREL and PUBCOMP are left.
+    pub released: bool,
+}
+
 /// An outgoing QoS 1 or 2 publish that holds a packet id.
 struct InFlight {
     id: PublishId,
@@ -389,24 +399,75 @@ impl Session {
         self.queue
     }
 
-    /// Every message accepted and not yet acknowledged, oldest first: what a page stores to
-    /// publish again after a reload.
-    pub fn pending_messages(&self) -> Vec<Message> {
+    /// Every message accepted and not yet acknowledged, oldest first, with how far it got: what
+    /// a page stores, to take up again after a reload with [`Session::restore`].
+    pub fn pending(&self) -> Vec<Pending> {
         let in_flight = (self.send_order.iter())
             .filter_map(|pkid| self.in_flight.get(pkid))
-            .filter(|in_flight| !in_flight.released)
-            .map(|in_flight| &in_flight.publish);
-        let waiting = self.waiting.iter().map(|(_, publish)| publish);
-        in_flight
-            .chain(waiting)
-            .map(|publish| Message {
-                topic: publish.topic.clone(),
-                payload: publish.payload.clone(),
-                qos: publish.qos,
-                retain: publish.retain,
-                properties: publish.properties.clone(),
-            })
-            .collect()
+            .map(|in_flight| Pending {
+                message: message_of(&in_flight.publish),
+                packet_id: Some(in_flight.publish.pkid),
+                released: in_flight.released,
+            });
+        let waiting = self.waiting.iter().map(|(_, publish)| Pending {
+            message: message_of(publish),
+            packet_id: None,
+            released: false,
+        });
+        in_flight.chain(waiting).collect()
+    }
+
+    /// Takes up what an earlier session with this client id left unacknowledged (as
+    /// [`Session::pending`] listed it), before the first `connect`. A message that went out
+    /// keeps its packet id, so that a broker that kept the session takes a QoS 2 message sent
+    /// again once, and completes one it answered with PUBREC when PUBREL goes out; if the
+    /// broker did not keep the session, it starts afresh as any in-flight message does. The
+    /// rest waits in the queue. Returns each message's id, or why it was refused.
+    pub fn restore(&mut self, pending: Vec<Pending>) -> Vec<Result<PublishId, PublishError>> {
+        let mut ids = Vec::with_capacity(pending.len());
+        for Pending {
+            message,
+            packet_id,
+            released,
+        } in pending
+        {
+            let free = packet_id.filter(|pkid| {
+                *pkid != 0
+                    && message.qos != QoS::AtMostOnce
+                    && !self.in_flight.contains_key(pkid)
+                    && !self.requests.contains_key(pkid)
+            });
+            let Some(pkid) = free else {
+                ids.push(self.publish(message, 0));
+                continue;
+            };
+            let topic = match TopicName::new(message.topic) {
+                Ok(topic) => topic.into_string(),
+                Err(error) => {
+                    ids.push(Err(PublishError::InvalidTopic(error)));
+                    continue;
+                }
+            };
+            let mut publish = v5::Publish::from_bytes(topic, message.qos, message.payload);
+            publish.retain = message.retain;
+            publish.properties = message.properties;
+            publish.pkid = pkid;
+            let id = PublishId(self.next_publish_id);
+            self.next_publish_id += 1;
+            self.send_order.push_back(pkid);
+            self.in_flight.insert(
+                pkid,
+                InFlight {
+                    id,
+                    publish,
+                    released: released && message.qos == QoS::ExactlyOnce,
+                    sent_at: 0,
+                    closes: 0,
+                },
+            );
+            ids.push(Ok(id));
+        }
+        ids
     }
 
     /// The filters the broker granted, with the QoS asked for.
@@ -1090,6 +1151,17 @@ fn valid_filter(filter: String) -> Result<String, SubscribeError> {
     match TopicFilter::new(filter.as_str()) {
         Ok(_) => Ok(filter),
         Err(error) => Err(SubscribeError::InvalidFilter { filter, error }),
+    }
+}
+
+/// The message a PUBLISH carries.
+fn message_of(publish: &v5::Publish) -> Message {
+    Message {
+        topic: publish.topic.clone(),
+        payload: publish.payload.clone(),
+        qos: publish.qos,
+        retain: publish.retain,
+        properties: publish.properties.clone(),
     }
 }
 

@@ -792,31 +792,120 @@ fn queued_messages_the_broker_forbids_fail_with_its_reason() {
 }
 
 #[test]
-fn pending_messages_list_what_is_unacknowledged_oldest_first() {
+fn pending_lists_what_is_unacknowledged_oldest_first_with_how_far_it_got() {
     let (mut session, broker) = connected(Version::V3_1_1, accepted());
-    session
-        .publish(Message::new("a", "in flight", QoS::AtLeastOnce), 5)
-        .unwrap();
-    session
-        .publish(Message::new("a", "done", QoS::AtMostOnce), 5)
-        .unwrap();
-    broker.received(&mut session);
+    for (payload, qos) in [
+        ("in flight", QoS::AtLeastOnce),
+        ("done", QoS::AtMostOnce),
+        ("received", QoS::ExactlyOnce),
+    ] {
+        session.publish(Message::new("a", payload, qos), 5).unwrap();
+    }
+    let sent = broker.received(&mut session);
+    let Some(Packet::Publish(received)) = sent.last() else {
+        panic!("{sent:?}")
+    };
+    session.handle_bytes(
+        &broker.bytes(&[Packet::PubRec(v5::PubRec::new(received.pkid))]),
+        6,
+    );
     session.handle_closed("closed");
     session
-        .publish(Message::new("a", "queued", QoS::ExactlyOnce), 6)
+        .publish(Message::new("a", "queued", QoS::ExactlyOnce), 7)
         .unwrap();
-    let pending: Vec<_> = session
-        .pending_messages()
-        .into_iter()
-        .map(|message| (message.payload, message.qos))
+    let pending: Vec<_> = (session.pending().into_iter())
+        .map(|p| (p.message.payload, p.message.qos, p.packet_id, p.released))
         .collect();
     assert_eq!(
         pending,
         [
-            (Bytes::from("in flight"), QoS::AtLeastOnce),
-            (Bytes::from("queued"), QoS::ExactlyOnce)
+            (Bytes::from("in flight"), QoS::AtLeastOnce, Some(1), false),
+            (Bytes::from("received"), QoS::ExactlyOnce, Some(2), true),
+            (Bytes::from("queued"), QoS::ExactlyOnce, None, false),
         ]
     );
+}
+
+/// What a session left unacknowledged, as a page stores it before a reload: a QoS 2 message the
+/// broker answered with PUBREC, one it did not answer, a QoS 1 one, and one queued offline.
+fn left_by_an_earlier_page(version: Version) -> Vec<Pending> {
+    let (mut session, broker) = connected(version, accepted());
+    session
+        .publish(Message::new("a", "received", QoS::ExactlyOnce), 5)
+        .unwrap();
+    let [Packet::Publish(received)] = &broker.received(&mut session)[..] else {
+        panic!()
+    };
+    session.handle_bytes(
+        &broker.bytes(&[Packet::PubRec(v5::PubRec::new(received.pkid))]),
+        6,
+    );
+    broker.received(&mut session);
+    for (payload, qos) in [("sent", QoS::ExactlyOnce), ("one", QoS::AtLeastOnce)] {
+        session.publish(Message::new("a", payload, qos), 7).unwrap();
+    }
+    broker.received(&mut session);
+    session.handle_closed("the page is reloaded");
+    session
+        .publish(Message::new("a", "queued", QoS::AtLeastOnce), 8)
+        .unwrap();
+    session.pending()
+}
+
+#[test]
+fn restored_messages_keep_their_packet_ids_so_a_kept_session_completes_them_once() {
+    for version in both_versions() {
+        let pending = left_by_an_earlier_page(version);
+        let broker = Broker { version };
+        let mut session = Session::new(options(version)).unwrap();
+        let ids = session.restore(pending);
+        assert!(ids.iter().all(Result::is_ok), "{ids:?}");
+        session.connect(10);
+        broker.received(&mut session);
+        broker.connack(&mut session, resumed(), 11);
+        let sent = broker.received(&mut session);
+        let [Packet::PubRel(release), Packet::Publish(sent_again), Packet::Publish(one), Packet::Publish(queued)] =
+            &sent[..]
+        else {
+            panic!("{sent:?}")
+        };
+        assert_eq!(release.pkid, 1, "PUBREL for the message the broker has");
+        assert_eq!((sent_again.pkid, sent_again.dup), (2, true));
+        assert_eq!((one.pkid, one.dup), (3, true));
+        assert_eq!(queued.payload, Bytes::from("queued"));
+        assert!(
+            ![1, 2, 3].contains(&queued.pkid),
+            "a fresh id: {}",
+            queued.pkid
+        );
+        session.handle_bytes(&broker.bytes(&[Packet::PubComp(v5::PubComp::new(1))]), 12);
+        assert!(events(&mut session).ends_with(&[Event::Published {
+            id: *ids[0].as_ref().unwrap()
+        }]));
+    }
+}
+
+#[test]
+fn restored_messages_start_afresh_when_the_broker_kept_no_session() {
+    let pending = left_by_an_earlier_page(Version::V5);
+    let broker = Broker {
+        version: Version::V5,
+    };
+    let mut session = Session::new(options(Version::V5)).unwrap();
+    let ids = session.restore(pending);
+    session.connect(10);
+    broker.received(&mut session);
+    broker.connack(&mut session, accepted(), 11);
+    let sent = broker.received(&mut session);
+    // The message the broker answered with PUBREC was the broker's: not sent again.
+    assert_eq!(payloads(&sent), ["sent", "one", "queued"]);
+    assert!(sent.iter().all(|packet| match packet {
+        Packet::Publish(publish) => !publish.dup,
+        _ => false,
+    }));
+    assert!(events(&mut session).contains(&Event::Published {
+        id: *ids[0].as_ref().unwrap()
+    }));
 }
 
 #[test]
