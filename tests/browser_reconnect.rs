@@ -615,7 +615,7 @@ async fn a_queue_too_big_for_the_browsers_storage_is_said_once_and_kept_in_the_p
         "the storage error",
         3_000,
         || !notices().is_empty(),
-        || String::new(),
+        String::new,
     )
     .await;
     assert_eq!(
