@@ -13,7 +13,9 @@ const files = readdirSync(staging);
 const pages = files.filter((name) => name.endsWith(".html"));
 const sri = (text) => `sha384-${createHash("sha384").update(text).digest("base64")}`;
 
-for (const name of files.filter((file) => file.endsWith(".js"))) {
+// Only loaders (NAME.js beside NAME_bg.wasm): other scripts a page copies are left alone.
+const loaders = files.filter((file) => file.endsWith(".js") && files.includes(file.replace(/\.js$/, "_bg.wasm")));
+for (const name of loaders) {
   const path = join(staging, name);
   const source = readFileSync(path, "utf8");
   const { code } = transformSync(source, { minify: true, format: "esm", loader: "js" });
