@@ -22,16 +22,17 @@ test-browser:
 
 ## test-e2e: the release build in headless Chromium with the tutorial's own pub.py and sub.py
 test-e2e:
-	trunk build --release --dist target/e2e-dist
+	. scripts/release-env && trunk build --release --dist target/e2e-dist
 	node tests/e2e/tutorial.mjs target/e2e-dist
 
 ## dev: set up, start a local Mosquitto, serve the app pointed at it
 dev: setup
 	scripts/dev
 
-## dist: the release build in dist/, for any static host (PUBLIC_URL=/sub/path/ for a sub-path)
+## dist: the release build in dist/, for any static host (PUBLIC_URL=/sub/path/ for a sub-path);
+## scripts/release-env says how it is built
 dist: setup
-	trunk build --release --public-url "$${PUBLIC_URL:-/}"
+	. scripts/release-env && trunk build --release --public-url "$${PUBLIC_URL:-/}"
 
 ## bench: our client against MQTT.js and a raw WebSocket pump in headless Chromium (writes
 ## docs/bench.md), the release sizes, and the codec microbench; not part of `make test`

@@ -3,25 +3,39 @@
 //! [`pending_messages`](crate::mqtt::Session::pending_messages) change, and published again into
 //! a new session for the same broker and client id before it connects.
 //!
-//! The record is JSON through serde; payloads are base64 text, about a third larger than the
-//! bytes. MQTT 5.0 properties are not kept (the app sets none). Why gloo-storage rather than
-//! `web_sys::Storage` by hand: it is the rustwasm group's small, kept wrapper that does the
-//! serde_json round trip and turns a missing key, bad JSON and a JavaScript exception (a full
-//! quota) into one error type, which is all the code here would otherwise be.
-//! localStorage holds about 5 MB a site: past that, saving fails and the driver says so.
+//! The record is text written and read here, easy to check by eye in the browser's developer
+//! tools (serde, serde_json, base64 and gloo-storage for this one record cost 22 KB of a 200 KB
+//! gzip download). A first line names the format and its version; then each message, oldest
+//! first, is a header line and its topic and payload, each followed by a newline:
 //!
-//! The record's format is plain Rust, tested natively; reading and writing localStorage is
-//! built for wasm32 only.
+//! ```text
+//! wasm-mqtt queue 2
+//! 1 - 11 text 11
+//! python/mqtt
+//! messages: 0
+//! 2 retain 3 hex 6
+//! a/b
+//! ff0078
+//! ```
+//!
+//! The header is the QoS, `retain` or `-`, the topic's length, how the payload is written
+//! (`text` when it is UTF-8, as the app's payloads are, else `hex`) and its length; lengths are
+//! in bytes of the text as written, so a topic or payload may hold newlines. MQTT 5.0
+//! properties are not kept (the app sets none). A record that cannot be read (edited by hand,
+//! written by another version) is named in the error, never a panic. localStorage holds about
+//! 5 MB a site: past that, saving fails and the driver says so.
+//!
+//! The format is plain Rust, tested natively; reading and writing localStorage is built for
+//! wasm32 only.
 
 use crate::mqtt::{Message, QoS};
-use base64::engine::general_purpose::STANDARD as BASE64;
-use base64::Engine;
-use serde::{Deserialize, Serialize};
 
 /// What every key of this app's stored queues starts with.
 const KEY_PREFIX: &str = "wasm-mqtt/queue\n";
+/// The record's first line, up to its format version. Version 1 was JSON.
+const MAGIC: &str = "wasm-mqtt queue ";
 /// The record's format, for whoever reads it after a change.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// The localStorage key for a broker and client id. A newline never appears in a valid broker
 /// URL (the driver refuses whitespace in one), so the two read back unambiguously.
@@ -36,71 +50,124 @@ pub fn client_id_of<'k>(key: &'k str, broker: &str) -> Option<&'k str> {
         .strip_prefix('\n')
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StoredQueue {
-    pub format: u32,
-    pub broker: String,
-    pub client_id: String,
-    /// Oldest first.
-    pub messages: Vec<StoredMessage>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StoredMessage {
-    pub topic: String,
-    /// Base64.
-    pub payload: String,
-    pub qos: u8,
-    #[serde(default)]
-    pub retain: bool,
-}
-
-impl StoredQueue {
-    pub fn new(broker: &str, client_id: &str, messages: &[Message]) -> Self {
-        Self {
-            format: FORMAT,
-            broker: broker.to_string(),
-            client_id: client_id.to_string(),
-            messages: messages
-                .iter()
-                .map(|message| StoredMessage {
-                    topic: message.topic.clone(),
-                    payload: BASE64.encode(&message.payload),
-                    qos: message.qos as u8,
-                    retain: message.retain,
-                })
-                .collect(),
+/// The record for `messages`, oldest first.
+pub fn encode(messages: &[Message]) -> String {
+    let mut record = format!("{MAGIC}{FORMAT}\n");
+    for message in messages {
+        let hex;
+        let (kind, payload) = match std::str::from_utf8(&message.payload) {
+            Ok(text) => ("text", text),
+            Err(_) => {
+                hex = to_hex(&message.payload);
+                ("hex", hex.as_str())
+            }
+        };
+        let retain = if message.retain { "retain" } else { "-" };
+        let qos = message.qos as u8;
+        let topic = &message.topic;
+        record += &format!("{qos} {retain} {} {kind} {}\n", topic.len(), payload.len());
+        for part in [topic, payload] {
+            record += part;
+            record.push('\n');
         }
     }
+    record
+}
 
-    /// The messages, oldest first; what cannot be read (a record edited by hand, or written by
-    /// a later format) is named.
-    pub fn into_messages(self) -> Result<Vec<Message>, String> {
-        if self.format != FORMAT {
+/// The messages of a record, oldest first; what cannot be read is named.
+pub fn decode(record: &str) -> Result<Vec<Message>, String> {
+    let Some(rest) = record.strip_prefix(MAGIC) else {
+        return Err(if record.starts_with('{') {
+            "it is in the JSON format of an earlier version of this app".to_string()
+        } else {
+            "it is not a queue record of this app".to_string()
+        });
+    };
+    let (version, mut rest) = rest.split_once('\n').unwrap_or((rest, ""));
+    if version != FORMAT.to_string() {
+        return Err(format!("the record has format {version}, not {FORMAT}"));
+    }
+    let mut messages = Vec::new();
+    while !rest.is_empty() {
+        let index = messages.len();
+        let (message, after) =
+            decode_message(rest).map_err(|error| format!("message {index}: {error}"))?;
+        messages.push(message);
+        rest = after;
+    }
+    Ok(messages)
+}
+
+/// One message off the front of `text`, and what follows it.
+fn decode_message(text: &str) -> Result<(Message, &str), String> {
+    let (header, rest) = text
+        .split_once('\n')
+        .ok_or("the record ends inside a header")?;
+    let fields: Vec<&str> = header.split(' ').collect();
+    let [qos, retain, topic_len, kind, payload_len] = fields[..] else {
+        return Err(format!("the header '{header}' does not have 5 fields"));
+    };
+    let qos = match qos {
+        "0" => QoS::AtMostOnce,
+        "1" => QoS::AtLeastOnce,
+        "2" => QoS::ExactlyOnce,
+        other => return Err(format!("QoS {other} is not 0, 1 or 2")),
+    };
+    let retain = match retain {
+        "retain" => true,
+        "-" => false,
+        other => return Err(format!("'{other}' is neither 'retain' nor '-'")),
+    };
+    let (topic, rest) = field(rest, topic_len, "topic")?;
+    let (payload, rest) = field(rest, payload_len, "payload")?;
+    let payload = match kind {
+        "text" => payload.as_bytes().to_vec(),
+        "hex" => from_hex(payload).ok_or("the payload is not hex")?,
+        other => {
             return Err(format!(
-                "the record has format {}, not {FORMAT}",
-                self.format
-            ));
+                "the payload kind '{other}' is neither 'text' nor 'hex'"
+            ))
         }
-        self.messages
-            .into_iter()
-            .enumerate()
-            .map(|(index, stored)| {
-                let payload = BASE64.decode(stored.payload.as_bytes()).map_err(|error| {
-                    format!("message {index}: the payload is not base64: {error}")
-                })?;
-                let qos = match stored.qos {
-                    0 => QoS::AtMostOnce,
-                    1 => QoS::AtLeastOnce,
-                    2 => QoS::ExactlyOnce,
-                    other => return Err(format!("message {index}: QoS {other} is not 0, 1 or 2")),
-                };
-                let mut message = Message::new(stored.topic, payload, qos);
-                message.retain = stored.retain;
-                Ok(message)
-            })
-            .collect()
+    };
+    let mut message = Message::new(topic, payload, qos);
+    message.retain = retain;
+    Ok((message, rest))
+}
+
+/// A field of `len` bytes and its newline off the front of `text`, and what follows.
+fn field<'t>(text: &'t str, len: &str, what: &str) -> Result<(&'t str, &'t str), String> {
+    let len: usize = len
+        .parse()
+        .map_err(|_| format!("the {what}'s length '{len}' is not a number"))?;
+    match text.split_at_checked(len) {
+        Some((field, rest)) => match rest.strip_prefix('\n') {
+            Some(rest) => Ok((field, rest)),
+            None => Err(format!("the {what} is not followed by a newline")),
+        },
+        None if len > text.len() => Err(format!("the record ends inside the {what}")),
+        None => Err(format!("the {what}'s length {len} ends inside a character")),
     }
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(byte & 0xf)]));
+    }
+    hex
+}
+
+fn from_hex(hex: &str) -> Option<Vec<u8>> {
+    let digit = |c: u8| char::from(c).to_digit(16);
+    hex.as_bytes()
+        .chunks(2)
+        .map(|pair| match pair {
+            [high, low] => Some((digit(*high)? * 16 + digit(*low)?) as u8),
+            _ => None,
+        })
+        .collect()
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -108,25 +175,48 @@ pub use local::{client_ids, load, save};
 
 #[cfg(target_arch = "wasm32")]
 mod local {
-    use super::{client_id_of, key, StoredQueue};
+    use super::{client_id_of, decode, encode, key};
     use crate::mqtt::Message;
-    use gloo_storage::errors::StorageError;
-    use gloo_storage::{LocalStorage, Storage};
+    use wasm_bindgen::{JsCast, JsValue};
+    use web_sys::Storage;
+
+    fn local_storage() -> Result<Storage, String> {
+        web_sys::window()
+            .and_then(|window| window.local_storage().ok().flatten())
+            .ok_or_else(|| "this browser gives the page no localStorage".to_string())
+    }
+
+    /// A JavaScript exception in words.
+    fn describe(error: &JsValue) -> String {
+        match error.dyn_ref::<js_sys::Error>() {
+            Some(error) if error.name() == "QuotaExceededError" => {
+                "the browser's storage for this site is full".to_string()
+            }
+            Some(error) => format!(
+                "{}: {}",
+                String::from(error.name()),
+                String::from(error.message())
+            ),
+            None => "an unknown error".to_string(),
+        }
+    }
 
     /// Stores `messages` for this broker and client id; no messages removes the record.
     pub fn save(broker: &str, client_id: &str, messages: &[Message]) -> Result<(), String> {
         let key = key(broker, client_id);
         if messages.is_empty() {
-            LocalStorage::delete(key);
+            // Nothing to keep: a record that cannot be removed is read, and sent, next time.
+            if let Ok(storage) = local_storage() {
+                let _ = storage.remove_item(&key);
+            }
             return Ok(());
         }
-        LocalStorage::set(key, StoredQueue::new(broker, client_id, messages)).map_err(|error| {
-            let detail = match &error {
-                StorageError::JsError(js) if js.name == "QuotaExceededError" => {
-                    "the browser's storage for this site is full".to_string()
-                }
-                other => other.to_string(),
-            };
+        let written = local_storage().and_then(|storage| {
+            storage
+                .set_item(&key, &encode(messages))
+                .map_err(|error| describe(&error))
+        });
+        written.map_err(|detail| {
             let what = match messages.len() {
                 1 => "the unsent message".to_string(),
                 n => format!("{n} unsent messages"),
@@ -140,22 +230,26 @@ mod local {
 
     /// The messages stored for this broker and client id, oldest first.
     pub fn load(broker: &str, client_id: &str) -> Result<Vec<Message>, String> {
-        match LocalStorage::get::<StoredQueue>(key(broker, client_id)) {
-            Ok(stored) => stored.into_messages(),
-            Err(StorageError::KeyNotFound(_)) => Ok(Vec::new()),
-            Err(error) => Err(error.to_string()),
-        }
-        .map_err(|error| {
-            format!(
-                "the unsent messages stored in this browser for {broker} as '{client_id}' could \
-                 not be read, and were dropped: {error}"
-            )
-        })
+        local_storage()
+            .and_then(|storage| {
+                storage
+                    .get_item(&key(broker, client_id))
+                    .map_err(|error| describe(&error))
+            })
+            .and_then(|record| record.map_or(Ok(Vec::new()), |record| decode(&record)))
+            .map_err(|error| {
+                format!(
+                    "the unsent messages stored in this browser for {broker} as '{client_id}' \
+                     could not be read, and were dropped: {error}"
+                )
+            })
     }
 
     /// The client ids that have unsent messages stored for `broker`.
     pub fn client_ids(broker: &str) -> Vec<String> {
-        let storage = LocalStorage::raw();
+        let Ok(storage) = local_storage() else {
+            return Vec::new();
+        };
         let count = storage.length().unwrap_or(0);
         (0..count)
             .filter_map(|index| storage.key(index).ok().flatten())
@@ -168,44 +262,90 @@ mod local {
 mod tests {
     use super::*;
 
-    #[test]
-    fn messages_go_in_and_come_back_the_same_in_order() {
+    fn messages() -> Vec<Message> {
         let mut retained = Message::new("a/b", vec![0xff, 0x00, b'x'], QoS::ExactlyOnce);
         retained.retain = true;
-        let messages = vec![
+        vec![
             Message::new("python/mqtt", "messages: 0", QoS::AtMostOnce),
             retained,
-            Message::new("c", "", QoS::AtLeastOnce),
-        ];
-        let stored = StoredQueue::new("ws://h/mqtt", "me", &messages);
-        let json = serde_json::to_string(&stored).unwrap();
-        assert!(json.contains(r#""payload":"/wB4""#), "{json}");
-        let read: StoredQueue = serde_json::from_str(&json).unwrap();
-        assert_eq!(read.broker, "ws://h/mqtt");
-        assert_eq!(read.client_id, "me");
-        assert_eq!(read.into_messages().unwrap(), messages);
+            Message::new("c\nd", "two\nlines, é", QoS::AtLeastOnce),
+            Message::new("e", "", QoS::AtLeastOnce),
+        ]
+    }
+
+    #[test]
+    fn messages_go_in_and_come_back_the_same_in_order() {
+        let record = encode(&messages());
+        assert_eq!(
+            record,
+            "wasm-mqtt queue 2\n\
+             0 - 11 text 11\npython/mqtt\nmessages: 0\n\
+             2 retain 3 hex 6\na/b\nff0078\n\
+             1 - 3 text 13\nc\nd\ntwo\nlines, é\n\
+             1 - 1 text 0\ne\n\n"
+        );
+        assert_eq!(decode(&record).unwrap(), messages());
+        assert_eq!(decode("wasm-mqtt queue 2\n").unwrap(), []);
     }
 
     #[test]
     fn a_record_that_cannot_be_read_is_named() {
-        let record = |message: &str| {
-            serde_json::from_str::<StoredQueue>(&format!(
-                r#"{{"format":1,"broker":"b","client_id":"c","messages":[{message}]}}"#
-            ))
-            .unwrap()
-            .into_messages()
-        };
-        assert!(record(r#"{"topic":"t","payload":"!!","qos":0}"#)
-            .unwrap_err()
-            .contains("message 0: the payload is not base64"));
-        assert!(record(r#"{"topic":"t","payload":"","qos":3}"#)
-            .unwrap_err()
-            .contains("QoS 3"));
-        let later = StoredQueue {
-            format: 2,
-            ..StoredQueue::new("b", "c", &[])
-        };
-        assert!(later.into_messages().unwrap_err().contains("format 2"));
+        let error = |record: &str| decode(record).unwrap_err();
+        let message = |text: &str| error(&format!("wasm-mqtt queue 2\n0 - 1 text 1\nt\np\n{text}"));
+        assert_eq!(
+            error(r#"{"format":1,"broker":"b","client_id":"c","messages":[]}"#),
+            "it is in the JSON format of an earlier version of this app"
+        );
+        assert_eq!(error("other app"), "it is not a queue record of this app");
+        assert_eq!(
+            error("wasm-mqtt queue 3\n"),
+            "the record has format 3, not 2"
+        );
+        assert_eq!(
+            message("3 - 1 text 1\nt\np\n"),
+            "message 1: QoS 3 is not 0, 1 or 2"
+        );
+        assert_eq!(
+            message("0 r 1 text 1\nt\np\n"),
+            "message 1: 'r' is neither 'retain' nor '-'"
+        );
+        assert_eq!(
+            message("0 - 1 text\nt\np\n"),
+            "message 1: the header '0 - 1 text' does not have 5 fields"
+        );
+        assert_eq!(
+            message("0 - x text 1\nt\np\n"),
+            "message 1: the topic's length 'x' is not a number"
+        );
+        assert_eq!(
+            message("0 - 1 base64 1\nt\np\n"),
+            "message 1: the payload kind 'base64' is neither 'text' nor 'hex'"
+        );
+        assert_eq!(
+            message("0 - 1 hex 2\nt\nzz\n"),
+            "message 1: the payload is not hex"
+        );
+        assert_eq!(
+            message("0 - 1 hex 1\nt\nf\n"),
+            "message 1: the payload is not hex"
+        );
+        assert_eq!(
+            message("0 - 1 text 9\nt\np\n"),
+            "message 1: the record ends inside the payload"
+        );
+        assert_eq!(
+            message("0 - 2 text 1\nt\np\n"),
+            "message 1: the topic is not followed by a newline"
+        );
+        assert_eq!(
+            message("0 - 1"),
+            "message 1: the record ends inside a header"
+        );
+        // A length that falls inside a character.
+        assert_eq!(
+            message("0 - 1 text 1\né\np\n"),
+            "message 1: the topic's length 1 ends inside a character"
+        );
     }
 
     #[test]

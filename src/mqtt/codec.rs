@@ -143,8 +143,14 @@ impl StreamDecoder {
 }
 
 fn malformed(error: mqttbytes::Error) -> DecodeError {
+    DecodeError::Malformed(in_words(error))
+}
+
+/// An mqttbytes error in words (its `Debug` names, such as `BoundaryCrossed(3)`, say little to
+/// a user).
+fn in_words(error: mqttbytes::Error) -> String {
     use mqttbytes::Error::*;
-    DecodeError::Malformed(match error {
+    match error {
         InvalidPacketType(kind) => format!("reserved packet type {kind}"),
         InvalidQoS(qos) => format!("QoS {qos} does not exist"),
         TopicNotUtf8 => "a topic or string that is not valid UTF-8".to_string(),
@@ -154,8 +160,21 @@ fn malformed(error: mqttbytes::Error) -> DecodeError {
             format!("unknown reason code 0x{code:02X}")
         }
         InvalidPropertyType(kind) => format!("unknown property 0x{kind:02X}"),
-        other => format!("{other:?}"),
-    })
+        InvalidRetainForwardRule(rule) => format!("unknown retain handling {rule}"),
+        InvalidProtocolLevel(level) => format!("unknown protocol level {level}"),
+        NotConnect(_) | UnexpectedConnect | InvalidProtocol => {
+            "a CONNECT where none belongs, or a wrong one".to_string()
+        }
+        SubscriptionIdZero => "a subscription identifier of 0".to_string(),
+        PayloadSizeLimitExceeded(size) => format!("a payload of {size} bytes, over the limit"),
+        PayloadTooLong => "a string or payload longer than its length field allows".to_string(),
+        PayloadRequired => "a packet without its required payload".to_string(),
+        BoundaryCrossed(_)
+        | PayloadSizeIncorrect
+        | IncorrectPacketFormat
+        | MalformedPacket
+        | InsufficientBytes(_) => "lengths that do not match the packet's contents".to_string(),
+    }
 }
 
 /// The spec fixes the low four bits of every fixed header but PUBLISH's (section 2.2.2).
@@ -193,7 +212,7 @@ pub fn encode(packet: &Packet, version: Version, out: &mut BytesMut) -> Result<(
     };
     result
         .map(drop)
-        .map_err(|error| EncodeError(format!("{error:?}")))
+        .map_err(|error| EncodeError(in_words(error)))
 }
 
 fn encode_v5(packet: &Packet, out: &mut BytesMut) -> Result<usize, mqttbytes::Error> {
