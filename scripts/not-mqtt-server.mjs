@@ -21,6 +21,12 @@
 //                    down NAME   cut, and refuse new relay links under NAME until `up NAME`
 //                    up NAME
 //                    mute NAME   relay links under NAME stop passing what the client sends
+//                    drop NAME T relay links under NAME stop passing packets of type T (1-15)
+//                                either way: 5 loses the broker's PUBREC, 6 the client's PUBREL
+//                    keep NAME   relay links under NAME pass every packet again, and `sent NAME`
+//                                counts from 0
+//                    sent NAME   the PUBLISHes relay links under NAME passed to the broker, and
+//                                of those the ones with DUP set: "P D"
 //                    pings NAME  the number of PINGREQs /pong/NAME has answered
 //                    dups NAME   the number of PUBLISHes with DUP set that relay links under
 //                                NAME passed to the client
@@ -37,6 +43,8 @@ const brokerPort = Number(process.argv[3]);
 const tcpBrokerPort = Number(process.argv[4]);
 const down = new Set();
 const relays = new Map(); // name -> Set of { client, upstream, muted }
+const dropped = new Map(); // name -> Set of packet types relay links under it do not pass
+const sent = new Map(); // name -> { publishes, dups } the client sent through relay links
 const pings = new Map(); // name -> count
 const admitted = new Set(); // names /revoke has let in once
 const dups = new Map(); // name -> count
@@ -72,10 +80,14 @@ function packetTypes(data) {
 
 // The first byte (type and flags) of each packet in one WebSocket message.
 function packetHeaders(data) {
-  const types = [];
+  return packets(data).map((packet) => packet[0]);
+}
+
+// The whole MQTT packets in one WebSocket message (the relayed brokers never split one).
+function packets(data) {
+  const found = [];
   let i = 0;
   while (i < data.length) {
-    const type = data[i];
     let length = 0;
     let shift = 0;
     let j = i + 1;
@@ -84,10 +96,19 @@ function packetHeaders(data) {
       shift += 7;
       if (!(data[j++] & 0x80)) break;
     }
-    types.push(type);
+    found.push(data.subarray(i, j + length));
     i = j + length;
   }
-  return types;
+  return found;
+}
+
+// `data` without the packets whose type the relay links under `name` drop, or null if none is
+// left.
+function passed(data, name) {
+  const types = dropped.get(name);
+  if (!types) return data;
+  const kept = packets(data).filter((packet) => !types.has(packet[0] >> 4));
+  return kept.length ? Buffer.concat(kept) : null;
 }
 
 // Answers CONNECT with CONNACK, then hands on what comes next.
@@ -111,13 +132,21 @@ function relay(client, name) {
   if (!relays.has(name)) relays.set(name, new Set());
   relays.get(name).add(link);
   const early = [];
-  client.on('message', (data) => {
-    if (link.muted) return;
+  client.on('message', (message) => {
+    const data = passed(message, name);
+    if (link.muted || !data) return;
+    const publishes = packetHeaders(data).filter((first) => first >> 4 === 3);
+    const count = sent.get(name) ?? { publishes: 0, dups: 0 };
+    count.publishes += publishes.length;
+    count.dups += publishes.filter((first) => first & 0x08).length;
+    sent.set(name, count);
     if (upstream.readyState === WebSocket.OPEN) upstream.send(data);
     else early.push(data);
   });
   upstream.on('open', () => early.splice(0).forEach((data) => upstream.send(data)));
-  upstream.on('message', (data) => {
+  upstream.on('message', (message) => {
+    const data = passed(message, name);
+    if (!data) return;
     const redelivered = packetHeaders(data).filter((first) => first >> 4 === 3 && first & 0x08);
     if (redelivered.length) dups.set(name, (dups.get(name) ?? 0) + redelivered.length);
     client.send(data);
@@ -157,7 +186,7 @@ function cut(name) {
 
 function control(socket) {
   socket.on('message', (data) => {
-    const [command, name] = data.toString().split(' ');
+    const [command, name, argument] = data.toString().split(' ');
     switch (command) {
       case 'cut':
         cut(name);
@@ -169,6 +198,18 @@ function control(socket) {
       case 'up':
         down.delete(name);
         break;
+      case 'drop':
+        if (!dropped.has(name)) dropped.set(name, new Set());
+        dropped.get(name).add(Number(argument));
+        break;
+      case 'keep':
+        dropped.delete(name);
+        sent.delete(name);
+        break;
+      case 'sent': {
+        const count = sent.get(name) ?? { publishes: 0, dups: 0 };
+        return socket.send(`${count.publishes} ${count.dups}`);
+      }
       case 'mute':
         for (const link of relays.get(name) ?? []) link.muted = true;
         break;

@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use wasm_bindgen_test::*;
 use wasm_mqtt::browser::stored_queue;
 use wasm_mqtt::browser::{Client, Outcome, Status, SubState};
-use wasm_mqtt::mqtt::{ConnectOptions, Message, PublishError, QoS, Version};
+use wasm_mqtt::mqtt::{ConnectOptions, Message, Pending, PublishError, QoS, Version};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -436,12 +436,117 @@ async fn qos_2_redelivered_after_a_resume_is_shown_once_over_5() {
 }
 
 /// The stored record for this broker and client id, read back, if there is one.
-fn stored(url: &str, client_id: &str) -> Option<Result<Vec<Message>, String>> {
+fn stored(url: &str, client_id: &str) -> Option<Result<Vec<Pending>, String>> {
     let storage = web_sys::window()?.local_storage().ok()??;
     let record = storage
         .get_item(&stored_queue::key(url, client_id))
         .ok()??;
     Some(stored_queue::decode(&record))
+}
+
+/// A QoS 2 message in flight when the page goes away: a new page with the same client id, on a
+/// broker that kept the session, completes it once, under its packet id. `lost` is the packet
+/// type the relay drops meanwhile: 5, the broker's PUBREC (the message went out, no answer
+/// came); 6, the client's PUBREL (the broker answered PUBREC and waits for PUBREL). Were the
+/// message published afresh instead, the broker would keep the first copy waiting under its id,
+/// and take the new page's next message under that id for it.
+async fn qos_2_in_flight_at_a_reload_is_completed_once(lost: u8) {
+    let name = unique("qos2-reload");
+    let topic = unique("reconnect/qos2-reload");
+    let url = relay_url(&name);
+    let mut options = options("qos2-reload", Version::V5);
+    options.clean_start = false;
+    options.session_expiry_secs = 600;
+    let client_id = options.client_id.clone();
+    let observer = observer(&topic).await;
+    let first = connect(&url, options.clone()).await;
+    let publish = |client: Client, payload: &str, qos| {
+        (client.publish(Message::new(topic.clone(), payload.to_string(), qos)))
+            .unwrap_or_else(|error| panic!("{payload}: {error}"))
+    };
+    // Packet ids 1 and 2 come and go: the message in flight holds 3.
+    for payload in ["warm 0", "warm 1"] {
+        publish(first, payload, QoS::AtLeastOnce);
+    }
+    let expected = |payloads: &[&str]| payloads.iter().map(|p| p.to_string()).collect::<Vec<_>>();
+    wait_for_payloads(observer, &expected(&["warm 0", "warm 1"]), 5_000).await;
+    assert_eq!(
+        server_command("drop", &format!("{name} {lost}")).await,
+        "ok"
+    );
+    let id = publish(first, "once", QoS::ExactlyOnce);
+    let released = lost == 6;
+    wait_until(
+        "the message in flight in the stored queue",
+        5_000,
+        || {
+            stored(&url, &client_id).is_some_and(|record| {
+                record.is_ok_and(|pending| {
+                    pending.len() == 1
+                        && pending[0].packet_id == Some(3)
+                        && pending[0].released == released
+                })
+            })
+        },
+        || format!("{:?}", stored(&url, &client_id)),
+    )
+    .await;
+    let outcome = first.sent().with_untracked(|log| {
+        (log.iter().find(|(_, sent)| sent.id == id)).map(|(_, sent)| sent.outcome.clone())
+    });
+    let expected_outcome = if released {
+        Outcome::Received
+    } else {
+        Outcome::Pending
+    };
+    assert_eq!(outcome, Some(expected_outcome));
+
+    // As after a reload: the old page is gone, a new one connects with the same settings.
+    server_command("down", &name).await;
+    wait_for(first, "reconnecting", 5_000).await;
+    first.cancel_reconnect();
+    server_command("keep", &name).await;
+    server_command("up", &name).await;
+    let second = Client::new();
+    second.connect(&url, options);
+    assert_eq!(second.queue().get_untracked().restored, 1);
+    wait_for(second, "connected", 5_000).await;
+    wait_until(
+        "the message in flight to complete",
+        5_000,
+        || second.queue().get_untracked().unacknowledged == 0,
+        || format!("{:?}", second.queue().get_untracked()),
+    )
+    .await;
+    // Sent again with DUP under its packet id, or (the broker has it) not at all: PUBREL only.
+    let expected_sent = if released { "0 0" } else { "1 1" };
+    assert_eq!(server_command("sent", &name).await, expected_sent);
+    for payload in ["after 0", "after 1", "after 2"] {
+        publish(second, payload, QoS::ExactlyOnce);
+    }
+    let all = expected(&["warm 0", "warm 1", "once", "after 0", "after 1", "after 2"]);
+    wait_for_payloads(observer, &all, 5_000).await;
+    wait_until(
+        "the stored queue to empty",
+        5_000,
+        || stored(&url, &client_id).is_none(),
+        || format!("{:?}", stored(&url, &client_id)),
+    )
+    .await;
+    pause(500).await;
+    assert_eq!(payloads(observer), all, "each once");
+    second.disconnect();
+    observer.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn qos_2_sent_unanswered_at_a_reload_is_completed_once() {
+    qos_2_in_flight_at_a_reload_is_completed_once(5).await;
+}
+
+#[wasm_bindgen_test]
+async fn qos_2_the_broker_received_before_a_reload_is_completed_once() {
+    qos_2_in_flight_at_a_reload_is_completed_once(6).await;
 }
 
 #[wasm_bindgen_test]
@@ -474,8 +579,8 @@ async fn unsent_messages_are_stored_and_a_new_session_sends_them() {
     )
     .await;
     let messages = stored(&url, &client_id).unwrap().unwrap();
-    assert_eq!(messages[0].topic, topic);
-    assert_eq!(&messages[2].payload[..], b"stored 2");
+    assert_eq!(messages[0].message.topic, topic);
+    assert_eq!(&messages[2].message.payload[..], b"stored 2");
     assert_eq!(
         stored_queue::client_ids(&url),
         std::slice::from_ref(&client_id),

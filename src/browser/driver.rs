@@ -228,10 +228,19 @@ impl Driver {
         let tag = self.sessions_made;
         let mut restored = Vec::new();
         match stored_queue::load(url, &options.client_id) {
-            Ok(messages) => {
-                for message in messages {
-                    let sent = sent_entry(&message);
-                    if let Ok(id) = session.publish(message, now()) {
+            Ok(pending) => {
+                let entries: Vec<Sent> = (pending.iter())
+                    .map(|pending| Sent {
+                        outcome: if pending.released {
+                            Outcome::Received
+                        } else {
+                            Outcome::Pending
+                        },
+                        ..sent_entry(&pending.message)
+                    })
+                    .collect();
+                for (id, sent) in session.restore(pending).into_iter().zip(entries) {
+                    if let Ok(id) = id {
                         restored.push(Sent {
                             id: tag_publish(tag, id),
                             ..sent
@@ -712,8 +721,8 @@ impl Driver {
     }
 
     fn save(connection: &Connection) -> Result<(), String> {
-        let messages = connection.session.pending_messages();
-        stored_queue::save(&connection.url, &connection.options.client_id, &messages)
+        let pending = connection.session.pending();
+        stored_queue::save(&connection.url, &connection.options.client_id, &pending)
     }
 
     fn store_result(&mut self, result: Result<(), String>) {

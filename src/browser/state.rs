@@ -277,7 +277,7 @@ impl Changes {
 /// is now only in this browser's storage.
 pub fn unacknowledged_stored(sent: &mut Log<Sent>) {
     for (_, entry) in sent.iter_mut() {
-        if entry.outcome == Outcome::Pending {
+        if matches!(entry.outcome, Outcome::Pending | Outcome::Received) {
             entry.outcome = Outcome::Stored;
         }
     }

@@ -1,7 +1,8 @@
 //! The messages not yet acknowledged, kept in the browser's localStorage so that a reload loses
 //! none: one record per broker URL and client id, rewritten (debounced) whenever the session's
-//! [`pending_messages`](crate::mqtt::Session::pending_messages) change, and published again into
-//! a new session for the same broker and client id before it connects.
+//! [`pending`](crate::mqtt::Session::pending) messages change, and taken up again
+//! ([`restore`](crate::mqtt::Session::restore)) by a new session for the same broker and client
+//! id before it connects.
 //!
 //! The record is text written and read here, easy to check by eye in the browser's developer
 //! tools (serde, serde_json, base64 and gloo-storage for this one record cost 22 KB of a 200 KB
@@ -9,18 +10,24 @@
 //! first, is a header line and its topic and payload, each followed by a newline:
 //!
 //! ```text
-//! wasm-mqtt queue 2
-//! 1 - 11 text 11
+//! wasm-mqtt queue 3
+//! 1 - 11 text 11 7
 //! python/mqtt
 //! messages: 0
-//! 2 retain 3 hex 6
+//! 2 retain 3 hex 6 8 released
 //! a/b
 //! ff0078
+//! 1 - 1 text 1
+//! c
+//! d
 //! ```
 //!
 //! The header is the QoS, `retain` or `-`, the topic's length, how the payload is written
 //! (`text` when it is UTF-8, as the app's payloads are, else `hex`) and its length; lengths are
-//! in bytes of the text as written, so a topic or payload may hold newlines. MQTT 5.0
+//! in bytes of the text as written, so a topic or payload may hold newlines. A message that
+//! went out adds its packet id, and `released` once the broker answered it with PUBREC (QoS 2):
+//! sent again under the same id, a broker that kept the session takes it once, or completes
+//! it. Version 2, the same without ids, is still read. MQTT 5.0
 //! properties are not kept (the app sets none). A record that cannot be read (edited by hand,
 //! written by another version) is named in the error, never a panic. localStorage holds about
 //! 5 MB a site: past that, saving fails and the driver says so.
@@ -28,14 +35,16 @@
 //! The format is plain Rust, tested natively; reading and writing localStorage is built for
 //! wasm32 only.
 
-use crate::mqtt::{Message, QoS};
+use crate::mqtt::{Message, Pending, QoS};
 
 /// What every key of this app's stored queues starts with.
 const KEY_PREFIX: &str = "wasm-mqtt/queue\n";
 /// The record's first line, up to its format version. Version 1 was JSON.
 const MAGIC: &str = "wasm-mqtt queue ";
 /// The record's format, for whoever reads it after a change.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
+/// The earlier format this version still reads: version 3 without packet ids.
+const FORMAT_WITHOUT_IDS: u32 = 2;
 
 /// The localStorage key for a broker and client id. A newline never appears in a valid broker
 /// URL (the driver refuses whitespace in one), so the two read back unambiguously.
@@ -51,9 +60,10 @@ pub fn client_id_of<'k>(key: &'k str, broker: &str) -> Option<&'k str> {
 }
 
 /// The record for `messages`, oldest first.
-pub fn encode(messages: &[Message]) -> String {
+pub fn encode(messages: &[Pending]) -> String {
     let mut record = format!("{MAGIC}{FORMAT}\n");
-    for message in messages {
+    for pending in messages {
+        let message = &pending.message;
         let hex;
         let (kind, payload) = match std::str::from_utf8(&message.payload) {
             Ok(text) => ("text", text),
@@ -65,7 +75,14 @@ pub fn encode(messages: &[Message]) -> String {
         let retain = if message.retain { "retain" } else { "-" };
         let qos = message.qos as u8;
         let topic = &message.topic;
-        record += &format!("{qos} {retain} {} {kind} {}\n", topic.len(), payload.len());
+        record += &format!("{qos} {retain} {} {kind} {}", topic.len(), payload.len());
+        if let Some(packet_id) = pending.packet_id {
+            record += &format!(" {packet_id}");
+            if pending.released {
+                record += " released";
+            }
+        }
+        record.push('\n');
         for part in [topic, payload] {
             record += part;
             record.push('\n');
@@ -75,7 +92,7 @@ pub fn encode(messages: &[Message]) -> String {
 }
 
 /// The messages of a record, oldest first; what cannot be read is named.
-pub fn decode(record: &str) -> Result<Vec<Message>, String> {
+pub fn decode(record: &str) -> Result<Vec<Pending>, String> {
     let Some(rest) = record.strip_prefix(MAGIC) else {
         return Err(if record.starts_with('{') {
             "it is in the JSON format of an earlier version of this app".to_string()
@@ -84,7 +101,7 @@ pub fn decode(record: &str) -> Result<Vec<Message>, String> {
         });
     };
     let (version, mut rest) = rest.split_once('\n').unwrap_or((rest, ""));
-    if version != FORMAT.to_string() {
+    if version != FORMAT.to_string() && version != FORMAT_WITHOUT_IDS.to_string() {
         return Err(format!("the record has format {version}, not {FORMAT}"));
     }
     let mut messages = Vec::new();
@@ -99,13 +116,29 @@ pub fn decode(record: &str) -> Result<Vec<Message>, String> {
 }
 
 /// One message off the front of `text`, and what follows it.
-fn decode_message(text: &str) -> Result<(Message, &str), String> {
+fn decode_message(text: &str) -> Result<(Pending, &str), String> {
     let (header, rest) = text
         .split_once('\n')
         .ok_or("the record ends inside a header")?;
     let fields: Vec<&str> = header.split(' ').collect();
-    let [qos, retain, topic_len, kind, payload_len] = fields[..] else {
-        return Err(format!("the header '{header}' does not have 5 fields"));
+    let (qos, retain, topic_len, kind, payload_len, sent) = match fields[..] {
+        [qos, retain, topic_len, kind, payload_len, ref sent @ ..] if sent.len() <= 2 => {
+            (qos, retain, topic_len, kind, payload_len, sent)
+        }
+        _ => return Err(format!("the header '{header}' does not have 5 to 7 fields")),
+    };
+    let (packet_id, released) = match sent {
+        [] => (None, false),
+        [id, rest @ ..] => {
+            let id: u16 = (id.parse().ok())
+                .filter(|id| *id != 0)
+                .ok_or_else(|| format!("the packet id '{id}' is not a number from 1 to 65535"))?;
+            match rest {
+                [] => (Some(id), false),
+                ["released"] => (Some(id), true),
+                [other, ..] => return Err(format!("'{other}' is not 'released'")),
+            }
+        }
     };
     let qos = match qos {
         "0" => QoS::AtMostOnce,
@@ -131,7 +164,12 @@ fn decode_message(text: &str) -> Result<(Message, &str), String> {
     };
     let mut message = Message::new(topic, payload, qos);
     message.retain = retain;
-    Ok((message, rest))
+    let pending = Pending {
+        message,
+        packet_id,
+        released,
+    };
+    Ok((pending, rest))
 }
 
 /// A field of `len` bytes and its newline off the front of `text`, and what follows.
@@ -176,7 +214,7 @@ pub use local::{client_ids, load, save};
 #[cfg(target_arch = "wasm32")]
 mod local {
     use super::{client_id_of, decode, encode, key};
-    use crate::mqtt::Message;
+    use crate::mqtt::Pending;
     use wasm_bindgen::{JsCast, JsValue};
     use web_sys::Storage;
 
@@ -202,7 +240,7 @@ mod local {
     }
 
     /// Stores `messages` for this broker and client id; no messages removes the record.
-    pub fn save(broker: &str, client_id: &str, messages: &[Message]) -> Result<(), String> {
+    pub fn save(broker: &str, client_id: &str, messages: &[Pending]) -> Result<(), String> {
         let key = key(broker, client_id);
         if messages.is_empty() {
             // Nothing to keep: a record that cannot be removed is read, and sent, next time.
@@ -229,7 +267,7 @@ mod local {
     }
 
     /// The messages stored for this broker and client id, oldest first.
-    pub fn load(broker: &str, client_id: &str) -> Result<Vec<Message>, String> {
+    pub fn load(broker: &str, client_id: &str) -> Result<Vec<Pending>, String> {
         local_storage()
             .and_then(|storage| {
                 storage
@@ -262,14 +300,27 @@ mod local {
 mod tests {
     use super::*;
 
-    fn messages() -> Vec<Message> {
+    fn messages() -> Vec<Pending> {
         let mut retained = Message::new("a/b", vec![0xff, 0x00, b'x'], QoS::ExactlyOnce);
         retained.retain = true;
+        let pending = |message, packet_id, released| Pending {
+            message,
+            packet_id,
+            released,
+        };
         vec![
-            Message::new("python/mqtt", "messages: 0", QoS::AtMostOnce),
-            retained,
-            Message::new("c\nd", "two\nlines, é", QoS::AtLeastOnce),
-            Message::new("e", "", QoS::AtLeastOnce),
+            pending(
+                Message::new("python/mqtt", "messages: 0", QoS::AtMostOnce),
+                None,
+                false,
+            ),
+            pending(retained, Some(65_535), true),
+            pending(
+                Message::new("c\nd", "two\nlines, é", QoS::AtLeastOnce),
+                Some(1),
+                false,
+            ),
+            pending(Message::new("e", "", QoS::AtLeastOnce), None, false),
         ]
     }
 
@@ -278,28 +329,34 @@ mod tests {
         let record = encode(&messages());
         assert_eq!(
             record,
-            "wasm-mqtt queue 2\n\
+            "wasm-mqtt queue 3\n\
              0 - 11 text 11\npython/mqtt\nmessages: 0\n\
-             2 retain 3 hex 6\na/b\nff0078\n\
-             1 - 3 text 13\nc\nd\ntwo\nlines, é\n\
+             2 retain 3 hex 6 65535 released\na/b\nff0078\n\
+             1 - 3 text 13 1\nc\nd\ntwo\nlines, é\n\
              1 - 1 text 0\ne\n\n"
         );
         assert_eq!(decode(&record).unwrap(), messages());
-        assert_eq!(decode("wasm-mqtt queue 2\n").unwrap(), []);
+        assert_eq!(decode("wasm-mqtt queue 3\n").unwrap(), []);
+        // Version 2 had no packet ids: its messages wait to go out.
+        let version_2 = decode("wasm-mqtt queue 2\n1 - 1 text 1\nt\np\n").unwrap();
+        assert_eq!(
+            (version_2[0].packet_id, &version_2[0].message.payload[..]),
+            (None, &b"p"[..])
+        );
     }
 
     #[test]
     fn a_record_that_cannot_be_read_is_named() {
         let error = |record: &str| decode(record).unwrap_err();
-        let message = |text: &str| error(&format!("wasm-mqtt queue 2\n0 - 1 text 1\nt\np\n{text}"));
+        let message = |text: &str| error(&format!("wasm-mqtt queue 3\n0 - 1 text 1\nt\np\n{text}"));
         assert_eq!(
             error(r#"{"format":1,"broker":"b","client_id":"c","messages":[]}"#),
             "it is in the JSON format of an earlier version of this app"
         );
         assert_eq!(error("other app"), "it is not a queue record of this app");
         assert_eq!(
-            error("wasm-mqtt queue 3\n"),
-            "the record has format 3, not 2"
+            error("wasm-mqtt queue 4\n"),
+            "the record has format 4, not 3"
         );
         assert_eq!(
             message("3 - 1 text 1\nt\np\n"),
@@ -311,7 +368,15 @@ mod tests {
         );
         assert_eq!(
             message("0 - 1 text\nt\np\n"),
-            "message 1: the header '0 - 1 text' does not have 5 fields"
+            "message 1: the header '0 - 1 text' does not have 5 to 7 fields"
+        );
+        assert_eq!(
+            message("1 - 1 text 1 0\nt\np\n"),
+            "message 1: the packet id '0' is not a number from 1 to 65535"
+        );
+        assert_eq!(
+            message("2 - 1 text 1 7 done\nt\np\n"),
+            "message 1: 'done' is not 'released'"
         );
         assert_eq!(
             message("0 - x text 1\nt\np\n"),
