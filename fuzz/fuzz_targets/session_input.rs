@@ -16,6 +16,9 @@
 //!   - bits 2-3: QoS, 1, 2, 0 or 1;
 //!   - bits 4-7: how far the clock moves before the chunk, in seconds;
 //! - the rest: the bytes the broker sent.
+//!
+//! Then, as after a page reload, a new session restores what the first left unacknowledged,
+//! connects and gets the CONNACK.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -87,6 +90,15 @@ fn application(session: &mut Session, op: u8, step: usize, now: Millis) {
     }
 }
 
+fn session_options(version: Version, flags: u8) -> ConnectOptions {
+    let mut options = ConnectOptions::new("fuzz-client");
+    options.version = version;
+    options.keep_alive_secs = KEEP_ALIVE_SECS[usize::from((flags >> 3) & 0b11)];
+    options.max_packet_size = 1024;
+    options.max_inflight = 2;
+    options
+}
+
 fuzz_target!(|data: &[u8]| {
     let [flags, chunk, n, rest @ ..] = data else {
         return;
@@ -102,12 +114,7 @@ fuzz_target!(|data: &[u8]| {
     let session_present = flags & 0b100 != 0;
     let resume = flags & 0b10_0000 != 0;
 
-    let mut options = ConnectOptions::new("fuzz-client");
-    options.version = version;
-    options.keep_alive_secs = KEEP_ALIVE_SECS[usize::from((flags >> 3) & 0b11)];
-    options.max_packet_size = 1024;
-    options.max_inflight = 2;
-    let mut session = Session::new(options).expect("valid options");
+    let mut session = Session::new(session_options(version, *flags)).expect("valid options");
 
     let mut now: Millis = 0;
     session.connect(now);
@@ -150,6 +157,19 @@ fuzz_target!(|data: &[u8]| {
         session.handle_bytes(&connack(version, session_present), now);
         drain(&mut session, version);
     }
+    // A reload: a new session takes up what this one left unacknowledged, and connects.
+    let mut session = {
+        let pending = session.pending();
+        let mut reloaded = Session::new(session_options(version, flags)).expect("valid options");
+        let _ = reloaded.restore(pending);
+        reloaded
+    };
+    now += 1;
+    session.connect(now);
+    drain(&mut session, version);
+    now += 1;
+    session.handle_bytes(&connack(version, session_present), now);
+    drain(&mut session, version);
     // Far in the future: a ping, then its timeout (or the CONNACK timeout).
     now += 3_600_000;
     session.handle_timeout(now);
