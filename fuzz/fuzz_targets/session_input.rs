@@ -160,7 +160,7 @@ fuzz_target!(|data: &[u8]| {
     // A reload: a new session takes up what this one left unacknowledged, and connects.
     let mut session = {
         let pending = session.pending();
-        let mut reloaded = Session::new(session_options(version, flags)).expect("valid options");
+        let mut reloaded = Session::new(session_options(version, *flags)).expect("valid options");
         let _ = reloaded.restore(pending);
         reloaded
     };

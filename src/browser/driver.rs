@@ -550,7 +550,7 @@ impl Driver {
                         if let Some(link) = &mut self.link {
                             link.progress = Progress::Connected;
                         }
-                        self.reconnect.connected();
+                        self.reconnect.connected(now);
                         // A session the broker lost drops what the broker had answered.
                         self.store.dirty = true;
                     }

@@ -6,11 +6,17 @@
 //!   in the settings (an address, a port, a password), and the user is looking at the form.
 //! - Endings that trying again cannot mend ([`DisconnectReason::is_final`]: refused credentials,
 //!   a ban, the user's own Disconnect) stop the retrying, and say so.
-//! - Each try waits [`Backoff::next_delay`] (0.5 s doubling to 30 s, jittered); CONNACK resets
-//!   it. While the browser says it is offline no try is made; when it is back online the next
-//!   try is made at once.
+//! - Each try waits [`Backoff::next_delay`] (0.5 s doubling to 30 s, jittered). A link that
+//!   stayed up [`STABLE_LINK_MS`] resets it; one lost sooner does not, so that a broker that
+//!   drops each link just after CONNACK (two tabs with one client id on a 3.1.1 broker, which
+//!   takes the session from the other at each connect) is tried ever less often, not twice a
+//!   second forever. While the browser says it is offline no try is made; when it is back
+//!   online the next try is made at once.
 
 use crate::mqtt::{Backoff, DisconnectReason, Millis};
+
+/// How long a link must stay up for its loss to be retried from the first step of the backoff.
+pub const STABLE_LINK_MS: Millis = 2_000;
 
 /// What the driver does once a link has ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +56,8 @@ pub struct Reconnect {
     tries: u32,
     next_try_at: Option<Millis>,
     last_reason: Option<String>,
+    /// When the link that is up got its CONNACK.
+    connected_at: Option<Millis>,
 }
 
 impl Reconnect {
@@ -66,20 +74,23 @@ impl Reconnect {
         *self = Self::new(self.offline);
     }
 
-    /// CONNACK came: losses are retried from now on, from the first step of the backoff.
-    pub fn connected(&mut self) {
+    /// CONNACK came at `now`: losses are retried from now on.
+    pub fn connected(&mut self, now: Millis) {
         self.established = true;
         self.active = false;
         self.trying = false;
         self.tries = 0;
         self.next_try_at = None;
-        self.backoff.reset();
+        self.connected_at = Some(now);
     }
 
     /// The link ended (or a try failed) for `reason`; `random` is in `0.0..1.0`.
     pub fn link_ended(&mut self, reason: &DisconnectReason, now: Millis, random: f64) -> AfterLoss {
         self.trying = false;
         self.next_try_at = None;
+        if (self.connected_at.take()).is_some_and(|at| now.saturating_sub(at) >= STABLE_LINK_MS) {
+            self.backoff.reset();
+        }
         if *reason != DisconnectReason::ClientRequested {
             self.last_reason = Some(reason.to_string());
         }
@@ -182,9 +193,9 @@ mod tests {
     }
 
     #[test]
-    fn a_loss_after_connack_is_retried_with_a_growing_delay_reset_by_connack() {
+    fn a_loss_after_connack_is_retried_with_a_growing_delay_reset_by_a_stable_link() {
         let mut reconnect = Reconnect::new(false);
-        reconnect.connected();
+        reconnect.connected(0);
         assert_eq!(
             reconnect.link_ended(&lost(), 1_000, 1.0),
             AfterLoss::RetryAt(1_500)
@@ -203,22 +214,44 @@ mod tests {
             (status.active, status.attempt, status.next_try_at),
             (true, 2, None)
         );
-        reconnect.connected();
+        reconnect.connected(4_000);
         assert_eq!(
-            reconnect.link_ended(&lost(), 10_000, 1.0),
-            AfterLoss::RetryAt(10_500)
+            reconnect.link_ended(&lost(), 4_000 + STABLE_LINK_MS, 1.0),
+            AfterLoss::RetryAt(4_500 + STABLE_LINK_MS)
+        );
+    }
+
+    #[test]
+    fn links_lost_soon_after_connack_are_tried_ever_less_often() {
+        let mut reconnect = Reconnect::new(false);
+        let mut now = 0;
+        let mut delays = Vec::new();
+        for _ in 0..8 {
+            reconnect.connected(now);
+            // Another client with this id takes the session a moment later.
+            now += 300;
+            let AfterLoss::RetryAt(at) = reconnect.link_ended(&lost(), now, 1.0) else {
+                panic!("retried")
+            };
+            delays.push(at - now);
+            reconnect.try_begins();
+            now = at + 100;
+        }
+        assert_eq!(
+            delays,
+            [500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000]
         );
     }
 
     #[test]
     fn final_endings_stop_even_a_kept_connection() {
         let mut reconnect = Reconnect::new(false);
-        reconnect.connected();
+        reconnect.connected(0);
         let refused = DisconnectReason::Refused(ReasonCode(0x87));
         assert_eq!(reconnect.link_ended(&refused, 0, 0.5), AfterLoss::Stop);
         assert!(reconnect.was_established());
         assert!(!reconnect.status(|at| at as f64).active);
-        reconnect.connected();
+        reconnect.connected(0);
         let by_you = DisconnectReason::ClientRequested;
         assert_eq!(reconnect.link_ended(&by_you, 0, 0.5), AfterLoss::Stop);
         assert_eq!(
@@ -231,7 +264,7 @@ mod tests {
     #[test]
     fn no_tries_while_offline_and_one_at_once_when_back() {
         let mut reconnect = Reconnect::new(false);
-        reconnect.connected();
+        reconnect.connected(0);
         assert!(matches!(
             reconnect.link_ended(&lost(), 0, 0.5),
             AfterLoss::RetryAt(_)
@@ -243,7 +276,7 @@ mod tests {
         assert!(reconnect.came_online(), "back online: try now");
 
         let mut offline = Reconnect::new(true);
-        offline.connected();
+        offline.connected(0);
         assert_eq!(
             offline.link_ended(&lost(), 0, 0.5),
             AfterLoss::WaitForNetwork
@@ -255,7 +288,7 @@ mod tests {
     #[test]
     fn cancel_stops_and_connect_starts_afresh() {
         let mut reconnect = Reconnect::new(false);
-        reconnect.connected();
+        reconnect.connected(0);
         reconnect.link_ended(&lost(), 0, 0.5);
         reconnect.stop();
         assert!(!reconnect.may_try());
