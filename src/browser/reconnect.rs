@@ -6,17 +6,21 @@
 //!   in the settings (an address, a port, a password), and the user is looking at the form.
 //! - Endings that trying again cannot mend ([`DisconnectReason::is_final`]: refused credentials,
 //!   a ban, the user's own Disconnect) stop the retrying, and say so.
-//! - Each try waits [`Backoff::next_delay`] (0.5 s doubling to 30 s, jittered). A link that
-//!   stayed up [`STABLE_LINK_MS`] resets it; one lost sooner does not, so that a broker that
-//!   drops each link just after CONNACK (two tabs with one client id on a 3.1.1 broker, which
-//!   takes the session from the other at each connect) is tried ever less often, not twice a
-//!   second forever. While the browser says it is offline no try is made; when it is back
-//!   online the next try is made at once.
+//! - Each try waits [`Backoff::next_delay`] (0.5 s doubling to 30 s, jittered), and a CONNACK
+//!   starts it over; but not after [`SHORT_LINKS`] links in a row lost within
+//!   [`STABLE_LINK_MS`] of their CONNACK, so that a broker that drops every link just after
+//!   CONNACK (two tabs with one client id on a 3.1.1 broker, each connect taking the session
+//!   from the other) is tried ever less often, not twice a second forever. A broker that
+//!   restarts, or a network that drops, does not lose three links in a row that soon.
+//! - While the browser says it is offline no try is made; when it is back online the next try
+//!   is made at once.
 
 use crate::mqtt::{Backoff, DisconnectReason, Millis};
 
-/// How long a link must stay up for its loss to be retried from the first step of the backoff.
-pub const STABLE_LINK_MS: Millis = 2_000;
+/// A link lost sooner than this after its CONNACK counts as short.
+pub const STABLE_LINK_MS: Millis = 1_000;
+/// Short links in a row after which the backoff goes on growing across CONNACKs.
+pub const SHORT_LINKS: u32 = 3;
 
 /// What the driver does once a link has ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +62,8 @@ pub struct Reconnect {
     last_reason: Option<String>,
     /// When the link that is up got its CONNACK.
     connected_at: Option<Millis>,
+    /// Links lost within `STABLE_LINK_MS` of their CONNACK, in a row.
+    short_links: u32,
 }
 
 impl Reconnect {
@@ -88,8 +94,15 @@ impl Reconnect {
     pub fn link_ended(&mut self, reason: &DisconnectReason, now: Millis, random: f64) -> AfterLoss {
         self.trying = false;
         self.next_try_at = None;
-        if (self.connected_at.take()).is_some_and(|at| now.saturating_sub(at) >= STABLE_LINK_MS) {
-            self.backoff.reset();
+        if let Some(at) = self.connected_at.take() {
+            if now.saturating_sub(at) >= STABLE_LINK_MS {
+                self.short_links = 0;
+            } else {
+                self.short_links += 1;
+            }
+            if self.short_links < SHORT_LINKS {
+                self.backoff.reset();
+            }
         }
         if *reason != DisconnectReason::ClientRequested {
             self.last_reason = Some(reason.to_string());
@@ -193,7 +206,7 @@ mod tests {
     }
 
     #[test]
-    fn a_loss_after_connack_is_retried_with_a_growing_delay_reset_by_a_stable_link() {
+    fn a_loss_after_connack_is_retried_with_a_growing_delay_reset_by_connack() {
         let mut reconnect = Reconnect::new(false);
         reconnect.connected(0);
         assert_eq!(
@@ -216,8 +229,8 @@ mod tests {
         );
         reconnect.connected(4_000);
         assert_eq!(
-            reconnect.link_ended(&lost(), 4_000 + STABLE_LINK_MS, 1.0),
-            AfterLoss::RetryAt(4_500 + STABLE_LINK_MS)
+            reconnect.link_ended(&lost(), 4_100, 1.0),
+            AfterLoss::RetryAt(4_600)
         );
     }
 
@@ -237,9 +250,13 @@ mod tests {
             reconnect.try_begins();
             now = at + 100;
         }
+        assert_eq!(delays, [500, 500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000]);
+        // A link that stays up starts the backoff over.
+        reconnect.connected(now);
+        now += STABLE_LINK_MS;
         assert_eq!(
-            delays,
-            [500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000]
+            reconnect.link_ended(&lost(), now, 1.0),
+            AfterLoss::RetryAt(now + 500)
         );
     }
 
