@@ -309,6 +309,35 @@ async fn a_message_a_3_1_1_broker_drops_the_link_for_is_given_up_and_the_rest_go
 }
 
 #[wasm_bindgen_test]
+async fn two_clients_with_one_client_id_on_3_1_1_back_off_instead_of_taking_turns() {
+    // Each connect takes the session from the other, and a 3.1.1 broker just closes the link.
+    // Retried from the first step of the backoff after each CONNACK, the two take turns about
+    // twice a second for ever; backing off, they have slowed to a few seconds apart by 8 s.
+    let options = options("twin", Version::V3_1_1);
+    let first = connect(&ws_url(), options.clone()).await;
+    let second = Client::new();
+    second.connect(&ws_url(), options);
+    let mut connects = Vec::new();
+    let mut linked = [true, false];
+    let start = js_sys::Date::now();
+    while js_sys::Date::now() - start < 12_000.0 {
+        for (was, client) in linked.iter_mut().zip([first, second]) {
+            let is = status(client).is_connected();
+            if is && !*was {
+                connects.push(js_sys::Date::now() - start);
+            }
+            *was = is;
+        }
+        pause(10).await;
+    }
+    let late = connects.iter().filter(|at| **at > 8_000.0).count();
+    assert!(late <= 3, "connects at {connects:?} ms");
+    assert!(connects.len() >= 4, "they did take turns: {connects:?}");
+    first.disconnect();
+    second.disconnect();
+}
+
+#[wasm_bindgen_test]
 async fn a_final_refusal_stops_retrying_and_says_so() {
     for version in [Version::V3_1_1, Version::V5] {
         let name = unique("revoke");

@@ -250,7 +250,10 @@ mod tests {
             reconnect.try_begins();
             now = at + 100;
         }
-        assert_eq!(delays, [500, 500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000]);
+        assert_eq!(
+            delays,
+            [500, 500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000]
+        );
         // A link that stays up starts the backoff over.
         reconnect.connected(now);
         now += STABLE_LINK_MS;
