@@ -61,6 +61,20 @@ fn connack(version: Version, session_present: bool) -> Vec<u8> {
     }
 }
 
+/// CONNECT, then the broker's CONNACK; returns the time after.
+fn connect_with_connack(
+    session: &mut Session,
+    version: Version,
+    session_present: bool,
+    now: Millis,
+) -> Millis {
+    session.connect(now + 1);
+    drain(session, version);
+    session.handle_bytes(&connack(version, session_present), now + 2);
+    drain(session, version);
+    now + 2
+}
+
 fn qos(op: u8) -> QoS {
     match (op >> 2) & 0b11 {
         1 => QoS::ExactlyOnce,
@@ -150,12 +164,7 @@ fuzz_target!(|data: &[u8]| {
     for _ in 0..if resume { 3 } else { 0 } {
         session.handle_closed("fuzz: the transport closed");
         drain(&mut session, version);
-        now += 1;
-        session.connect(now);
-        drain(&mut session, version);
-        now += 1;
-        session.handle_bytes(&connack(version, session_present), now);
-        drain(&mut session, version);
+        now = connect_with_connack(&mut session, version, session_present, now);
     }
     // A reload: a new session takes up what this one left unacknowledged, and connects.
     let mut session = {
@@ -164,12 +173,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = reloaded.restore(pending);
         reloaded
     };
-    now += 1;
-    session.connect(now);
-    drain(&mut session, version);
-    now += 1;
-    session.handle_bytes(&connack(version, session_present), now);
-    drain(&mut session, version);
+    now = connect_with_connack(&mut session, version, session_present, now);
     // Far in the future: a ping, then its timeout (or the CONNACK timeout).
     now += 3_600_000;
     session.handle_timeout(now);
