@@ -274,18 +274,21 @@ async fn survives_ten_broker_kills(version: Version) {
     let mut finished = None;
     loop {
         let now = js_sys::Date::now();
-        let mut story = story.borrow_mut();
-        story.watch_publisher(publisher, now);
-        story.watch_subscriber(subscriber, now);
-        story.publish_more(publisher, &mut next);
-        // Quiet counts while the subscriber is linked: a reconnect may wait its backoff.
-        if story.received != last_received.0 || !story.subscriber_status.is_connected() {
-            last_received = (story.received, now);
-        }
-        let kills_done = story.kills.len() == KILLS && !*killing.borrow();
-        let settled = story.settled == story.handed && next == TOTAL;
-        let quiet = now - last_received.1 > QUIET_MS;
-        if now > give_up || (kills_done && settled && (story.received >= TOTAL || quiet)) {
+        let over = {
+            let mut story = story.borrow_mut();
+            story.watch_publisher(publisher, now);
+            story.watch_subscriber(subscriber, now);
+            story.publish_more(publisher, &mut next);
+            // Quiet counts while the subscriber is linked: a reconnect may wait its backoff.
+            if story.received != last_received.0 || !story.subscriber_status.is_connected() {
+                last_received = (story.received, now);
+            }
+            let kills_done = story.kills.len() == KILLS && !*killing.borrow();
+            let settled = story.settled == story.handed && next == TOTAL;
+            let quiet = now - last_received.1 > QUIET_MS;
+            now > give_up || (kills_done && settled && (story.received >= TOTAL || quiet))
+        };
+        if over {
             // Late redeliveries would show as duplicates.
             match finished {
                 None => finished = Some(now),
@@ -293,7 +296,6 @@ async fn survives_ten_broker_kills(version: Version) {
                 Some(_) => {}
             }
         }
-        drop(story);
         pause(1).await;
     }
     let run_time = js_sys::Date::now() - started;
