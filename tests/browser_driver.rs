@@ -272,18 +272,7 @@ async fn commands_of_one_turn_go_out_in_one_send() {
     client
         .subscribe(&topic, QoS::AtMostOnce)
         .expect("subscribes");
-    wait_until(
-        "SUBACK",
-        5_000,
-        || {
-            client.subscriptions().with_untracked(|s| {
-                s.first()
-                    .is_some_and(|s| matches!(s.state, SubState::Granted(_)))
-            })
-        },
-        || format!("{:?}", client.subscriptions().get_untracked()),
-    )
-    .await;
+    wait_granted(client, &topic).await;
 
     // Count the WebSocket sends that carry this topic from here on (other tests run meanwhile).
     let count_sends = js_sys::Function::new_with_args(
@@ -348,18 +337,7 @@ async fn a_client_never_connected_refuses_and_a_closed_one_queues_until_it_conne
     client
         .subscribe(&topic, QoS::AtLeastOnce)
         .expect("subscribes before CONNACK");
-    wait_until(
-        "SUBACK",
-        5_000,
-        || {
-            client.subscriptions().with_untracked(|s| {
-                s.first()
-                    .is_some_and(|s| matches!(s.state, SubState::Granted(_)))
-            })
-        },
-        || format!("{:?}", client.subscriptions().get_untracked()),
-    )
-    .await;
+    wait_granted(client, &topic).await;
     client.disconnect();
     let queued = client
         .publish(Message::new(
@@ -535,13 +513,7 @@ async fn a_payload_over_the_brokers_maximum_is_refused_and_the_link_stays_up() {
     client.disconnect();
     let queued = client.publish(big).expect("queued while closed");
     client.connect(&strict_url(), options);
-    let outcome = || {
-        client.sent().with_untracked(|log| {
-            log.iter()
-                .find(|(_, s)| s.id == queued)
-                .map(|(_, s)| s.outcome.clone())
-        })
-    };
+    let outcome = || outcome_of(client, queued);
     wait_until(
         "the queued message to fail",
         5_000,
@@ -602,17 +574,7 @@ async fn messages_that_arrive_within_a_frame_make_one_update() {
     let receiver = connected(Version::V3_1_1).await;
     let topic = unique("driver/frames");
     receiver.subscribe(&topic, QoS::AtMostOnce).unwrap();
-    wait_until(
-        "SUBACK",
-        5_000,
-        || {
-            receiver
-                .subscriptions()
-                .with_untracked(|list| list.iter().any(|s| matches!(s.state, SubState::Granted(_))))
-        },
-        || format!("{:?}", receiver.subscriptions().get_untracked()),
-    )
-    .await;
+    wait_granted(receiver, &topic).await;
     let sender = connected(Version::V3_1_1).await;
 
     // Every time the received log tells its readers, and what they see then.

@@ -12,7 +12,7 @@ use browser_support::*;
 use leptos::prelude::*;
 use wasm_bindgen_test::*;
 use wasm_mqtt::browser::stored_queue;
-use wasm_mqtt::browser::{Client, Outcome, Status, SubState};
+use wasm_mqtt::browser::{Client, Outcome, Status};
 use wasm_mqtt::mqtt::{ConnectOptions, Message, Pending, PublishError, QoS, Version};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -47,21 +47,8 @@ async fn observer(topic: &str) -> Client {
     client
         .subscribe(topic, QoS::ExactlyOnce)
         .expect("subscribes");
-    wait_until(
-        "the observer's SUBACK",
-        5_000,
-        || granted(client, topic),
-        || format!("{:?}", client.subscriptions().get_untracked()),
-    )
-    .await;
+    wait_granted(client, topic).await;
     client
-}
-
-fn granted(client: Client, filter: &str) -> bool {
-    client.subscriptions().with_untracked(|list| {
-        list.iter()
-            .any(|s| s.filter == filter && matches!(s.state, SubState::Granted(_)))
-    })
 }
 
 fn payloads(client: Client) -> Vec<String> {
@@ -272,11 +259,7 @@ async fn a_message_a_3_1_1_broker_drops_the_link_for_is_given_up_and_the_rest_go
         .expect("accepted: the limit is not known");
     let small =
         (client.publish(Message::new("big/t", "small", QoS::AtLeastOnce))).expect("accepted");
-    let outcome = |id| {
-        client.sent().with_untracked(|log| {
-            (log.iter().find(|(_, sent)| sent.id == id)).map(|(_, sent)| sent.outcome.clone())
-        })
-    };
+    let outcome = |id| outcome_of(client, id);
     wait_until(
         "the small message to be delivered",
         15_000,
@@ -520,9 +503,7 @@ async fn qos_2_in_flight_at_a_reload_is_completed_once(lost: u8) {
         || format!("{:?}", stored(&url, &client_id)),
     )
     .await;
-    let outcome = first.sent().with_untracked(|log| {
-        (log.iter().find(|(_, sent)| sent.id == id)).map(|(_, sent)| sent.outcome.clone())
-    });
+    let outcome = outcome_of(first, id);
     let expected_outcome = if released {
         Outcome::Received
     } else {

@@ -441,17 +441,15 @@ impl Session {
                 ids.push(self.publish(message, 0));
                 continue;
             };
-            let topic = match TopicName::new(message.topic) {
-                Ok(topic) => topic.into_string(),
+            let mut publish = match publish_packet(message) {
+                Ok(publish) => publish,
                 Err(error) => {
-                    ids.push(Err(PublishError::InvalidTopic(error)));
+                    ids.push(Err(error));
                     continue;
                 }
             };
-            let mut publish = v5::Publish::from_bytes(topic, message.qos, message.payload);
-            publish.retain = message.retain;
-            publish.properties = message.properties;
             publish.pkid = pkid;
+            let released = released && publish.qos == QoS::ExactlyOnce;
             let id = PublishId(self.next_publish_id);
             self.next_publish_id += 1;
             self.send_order.push_back(pkid);
@@ -460,7 +458,7 @@ impl Session {
                 InFlight {
                     id,
                     publish,
-                    released: released && message.qos == QoS::ExactlyOnce,
+                    released,
                     sent_at: 0,
                     closes: 0,
                 },
@@ -527,11 +525,7 @@ impl Session {
     /// Publishes a message. While the link is down it waits in the queue, in order, and goes out
     /// after the next CONNACK; so do QoS 1 and 2 messages past the broker's receive window.
     pub fn publish(&mut self, message: Message, now: Millis) -> Result<PublishId, PublishError> {
-        let topic = TopicName::new(message.topic).map_err(PublishError::InvalidTopic)?;
-        let mut publish =
-            v5::Publish::from_bytes(topic.into_string(), message.qos, message.payload);
-        publish.retain = message.retain;
-        publish.properties = message.properties;
+        let publish = publish_packet(message)?;
         if self.state == State::Connected {
             self.check_limits(&publish)?;
         }
@@ -1152,6 +1146,15 @@ fn valid_filter(filter: String) -> Result<String, SubscribeError> {
         Ok(_) => Ok(filter),
         Err(error) => Err(SubscribeError::InvalidFilter { filter, error }),
     }
+}
+
+/// The PUBLISH that carries `message` (its packet id still 0), once its topic is valid.
+fn publish_packet(message: Message) -> Result<v5::Publish, PublishError> {
+    let topic = TopicName::new(message.topic).map_err(PublishError::InvalidTopic)?;
+    let mut publish = v5::Publish::from_bytes(topic.into_string(), message.qos, message.payload);
+    publish.retain = message.retain;
+    publish.properties = message.properties;
+    Ok(publish)
 }
 
 /// The message a PUBLISH carries.

@@ -6,7 +6,8 @@
 use gloo_timers::future::sleep;
 use leptos::prelude::*;
 use std::time::Duration;
-use wasm_mqtt::browser::{Client, Status};
+use wasm_mqtt::browser::{Client, Outcome, Status, SubState};
+use wasm_mqtt::mqtt::PublishId;
 
 fn port(name: &str, value: Option<&'static str>) -> u16 {
     match value.and_then(|value| value.parse().ok()) {
@@ -173,6 +174,32 @@ pub async fn wait_connected(client: Client) {
         || format!("{:?}", status(client)),
     )
     .await;
+}
+
+/// Whether the broker granted the subscription to `filter`.
+pub fn granted(client: Client, filter: &str) -> bool {
+    client.subscriptions().with_untracked(|list| {
+        list.iter()
+            .any(|s| s.filter == filter && matches!(s.state, SubState::Granted(_)))
+    })
+}
+
+/// Waits for the SUBACK that grants `filter` (5 s at most).
+pub async fn wait_granted(client: Client, filter: &str) {
+    wait_until(
+        &format!("the SUBACK for {filter}"),
+        5_000,
+        || granted(client, filter),
+        || format!("{:?}", client.subscriptions().get_untracked()),
+    )
+    .await;
+}
+
+/// What became of the message published as `id`, while the sent log holds it.
+pub fn outcome_of(client: Client, id: PublishId) -> Option<Outcome> {
+    client.sent().with_untracked(|log| {
+        (log.iter().find(|(_, sent)| sent.id == id)).map(|(_, sent)| sent.outcome.clone())
+    })
 }
 
 pub async fn pause(ms: u64) {
