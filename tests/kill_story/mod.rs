@@ -7,12 +7,16 @@
 //! database in its main loop once a pass has made changes it counts (`autosave_on_changes`
 //! counts queued messages and subscriptions), never before it acknowledges a message. What it
 //! took over after its last save is gone when it starts again (a QoS 2 message it PUBRECed
-//! and had not passed on), and so is what it learnt of its deliveries (a QoS 2 message the
-//! subscriber has completed goes out again as a new PUBLISH). The story tells those apart by
-//! the time the broker began its last save before a kill (the database file's birth time): a
-//! message never shown whose PUBACK or PUBREC reached the publisher after that, or a QoS 2
-//! message shown twice whose first showing came after that, is the broker's, counted and
-//! printed as such. Every other loss or QoS 2 duplicate is the client's, and fails the test.
+//! and had not passed on), and so is what it learnt of its deliveries: a QoS 2 message whose
+//! PUBREC it read after that goes out again under the same packet id, which the subscriber
+//! has since been told is free (PUBREL), so it is a new message to it. The story tells those
+//! apart by the time the broker began its last save before a kill (the database file's birth
+//! time): a message never shown whose PUBACK or PUBREC reached the publisher after that, or a
+//! QoS 2 message shown twice whose first showing the broker learnt of after that, is the
+//! broker's, counted and printed as such. Every other loss or QoS 2 duplicate is the client's,
+//! and fails the test. When the broker learnt of a showing is known natively, where the story
+//! sees the wire: before the PUBREL. In the browser it is not: the showing stands for it, with
+//! a margin, as the subscriber's PUBREC follows it.
 //!
 //! Times are milliseconds on one clock, as `f64`: the native story counts from its start, the
 //! browser's uses the wall clock, which the broker's control server shares.
@@ -137,6 +141,9 @@ pub struct SubscriberReport {
     pub connacks: Vec<(f64, bool)>,
     /// From opening the link that got it to each CONNACK.
     pub attempt_to_connack: Vec<f64>,
+    /// When the broker released each QoS 2 message (PUBREL), by index, the first time: where
+    /// the story sees the wire (natively); `None` where it does not (the browser).
+    pub released_at: Option<Vec<Option<f64>>>,
     pub wrong: Vec<String>,
 }
 
@@ -146,6 +153,7 @@ impl Default for SubscriberReport {
             shown_at: vec![Vec::new(); TOTAL],
             connacks: Vec::new(),
             attempt_to_connack: Vec::new(),
+            released_at: None,
             wrong: Vec::new(),
         }
     }
@@ -166,6 +174,25 @@ impl SubscriberReport {
             }
         }
     }
+
+    /// The broker released message `index` (PUBREL) at `at`.
+    pub fn released(&mut self, index: usize, at: f64) {
+        let released_at = self.released_at.get_or_insert_with(|| vec![None; TOTAL]);
+        released_at[index].get_or_insert(at);
+    }
+
+    /// The last the broker can have learnt of the first showing of QoS 2 message `index`: the
+    /// PUBREL that ended it, where the story sees the wire, before the next showing; else the
+    /// showing itself, which the subscriber's PUBREC follows by a margin.
+    fn first_showing_known_at(&self, index: usize) -> Option<f64> {
+        let shown = &self.shown_at[index];
+        match &self.released_at {
+            Some(released_at) => {
+                released_at[index].filter(|at| shown.get(1).is_none_or(|next| at < next))
+            }
+            None => shown.first().copied(),
+        }
+    }
 }
 
 pub struct Figures {
@@ -177,6 +204,8 @@ pub struct Figures {
     duplicates: [usize; 2],
     /// QoS 2 extra showings whose first showing came after the broker's last save before a kill.
     brokers_duplicates: usize,
+    /// The QoS 2 indexes of those.
+    brokers_twice: Vec<usize>,
     /// The slack taken before each save.
     margin_ms: f64,
 }
@@ -198,6 +227,7 @@ impl Figures {
             brokers_lost: [Vec::new(), Vec::new()],
             duplicates: [0, 0],
             brokers_duplicates: 0,
+            brokers_twice: Vec::new(),
             margin_ms,
         };
         for (index, shown) in subscriber.shown_at.iter().enumerate() {
@@ -210,8 +240,9 @@ impl Figures {
             }
             let extra = shown.len().saturating_sub(1);
             figures.duplicates[level] += extra;
-            if level == 1 && extra > 0 && unsaved(shown.first().copied()) {
+            if level == 1 && extra > 0 && unsaved(subscriber.first_showing_known_at(index)) {
                 figures.brokers_duplicates += extra;
+                figures.brokers_twice.push(index);
             }
         }
         figures
@@ -329,13 +360,20 @@ impl Figures {
                 }
             }
         }
-        for (index, shown) in subscriber.shown_at.iter().enumerate().skip(PER_QOS) {
-            if shown.len() > 1 {
+        let twice = (PER_QOS..TOTAL).filter(|&index| subscriber.shown_at[index].len() > 1);
+        let (theirs, ours): (Vec<usize>, Vec<usize>) =
+            twice.partition(|&index| self.brokers_twice.contains(&index));
+        for (whose, indexes, shown) in [("the client", ours, 10), ("the broker", theirs, 3)] {
+            for index in indexes.into_iter().take(shown) {
+                let known = match subscriber.first_showing_known_at(index) {
+                    Some(at) => timeline(Some(at), kills),
+                    None => "never: no PUBREL before it came again".to_string(),
+                };
                 line(format!(
-                    "  QoS 2 #{} shown {} times, first {}",
+                    "  QoS 2 #{} shown {} times ({whose}): first {}; the broker knew {known}",
                     index - PER_QOS,
-                    shown.len(),
-                    timeline(shown.first().copied(), kills)
+                    subscriber.shown_at[index].len(),
+                    timeline(subscriber.shown_at[index].first().copied(), kills),
                 ));
             }
         }

@@ -9,6 +9,7 @@ use tungstenite::client::IntoClientRequest;
 use tungstenite::handshake::HandshakeError;
 use tungstenite::http::HeaderValue;
 use tungstenite::{Message as WsMessage, WebSocket};
+use wasm_mqtt::mqtt::codec::{Packet, StreamDecoder};
 use wasm_mqtt::mqtt::{
     Backoff, ConnectOptions, DisconnectReason, Event, Message, Millis, PublishId, QoS, ReasonCode,
     Session, SubscribeResult,
@@ -36,6 +37,15 @@ pub struct Client {
     /// Events out of the session that the test has not taken yet, oldest first.
     events: VecDeque<Event>,
     name: String,
+    /// Off until `tap_wire`.
+    tap: Option<WireTap>,
+}
+
+/// The packets that came in, decoded a second time beside the session, with when they came:
+/// for a story that must know of packets the session keeps to itself (PUBREL).
+struct WireTap {
+    decoder: StreamDecoder,
+    heard: Vec<(Instant, Packet)>,
 }
 
 impl Client {
@@ -51,6 +61,7 @@ impl Client {
             clock: Instant::now(),
             events: VecDeque::new(),
             name,
+            tap: None,
         };
         let now = client.now();
         client.session.connect(now);
@@ -62,6 +73,9 @@ impl Client {
     pub fn reopen(&mut self, port: u16) -> Result<(), String> {
         assert!(!self.is_open(), "{}: the link is still open", self.name);
         self.socket = Some(open_websocket(port)?);
+        if let Some(tap) = self.tap.as_mut() {
+            tap.decoder.clear(); // a packet cut short by the last link
+        }
         let now = self.now();
         self.session.connect(now);
         self.after_input();
@@ -89,6 +103,20 @@ impl Client {
     /// Milliseconds since this client was made: the session's clock.
     pub fn now(&self) -> Millis {
         self.clock.elapsed().as_millis() as Millis
+    }
+
+    /// From now on, keeps each packet that comes in, for `take_heard`.
+    pub fn tap_wire(&mut self) {
+        let decoder = StreamDecoder::new(self.session.options().version, usize::MAX);
+        self.tap = Some(WireTap {
+            decoder,
+            heard: Vec::new(),
+        });
+    }
+
+    /// The packets that came in since the last call, with when; empty without `tap_wire`.
+    pub fn take_heard(&mut self) -> Vec<(Instant, Packet)> {
+        (self.tap.as_mut()).map_or_else(Vec::new, |tap| std::mem::take(&mut tap.heard))
     }
 
     pub fn is_open(&self) -> bool {
@@ -190,6 +218,12 @@ impl Client {
             Ok(WsMessage::Binary(bytes)) => {
                 self.stats.messages_in += 1;
                 self.stats.bytes_in += bytes.len();
+                if let Some(tap) = self.tap.as_mut() {
+                    tap.decoder.push(&bytes);
+                    while let Ok(Some(packet)) = tap.decoder.next_packet() {
+                        tap.heard.push((Instant::now(), packet));
+                    }
+                }
                 let now = self.now();
                 self.session.handle_bytes(&bytes, now);
             }
