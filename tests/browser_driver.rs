@@ -275,25 +275,8 @@ async fn commands_of_one_turn_go_out_in_one_send() {
     wait_granted(client, &topic).await;
 
     // Count the WebSocket sends that carry this topic from here on (other tests run meanwhile).
-    let count_sends = js_sys::Function::new_with_args(
-        "topic",
-        "const send = WebSocket.prototype.send;
-         globalThis.__sends = 0;
-         globalThis.__restoreSend = () => { WebSocket.prototype.send = send; };
-         WebSocket.prototype.send = function (data) {
-           if (new TextDecoder().decode(data).includes(topic)) globalThis.__sends++;
-           return send.call(this, data);
-         };",
-    );
-    count_sends
-        .call1(&wasm_bindgen::JsValue::NULL, &topic.as_str().into())
-        .unwrap();
-    let sends = || {
-        js_sys::Reflect::get(&js_sys::global(), &"__sends".into())
-            .ok()
-            .and_then(|value| value.as_f64())
-            .unwrap_or(-1.0)
-    };
+    let counter = send_counter(&topic);
+    let sends = || read_sends(&counter, false);
     // QoS 0: QoS 1 and 2 would wait for room in the broker's receive window.
     for n in 0..100 {
         client
@@ -315,9 +298,7 @@ async fn commands_of_one_turn_go_out_in_one_send() {
         },
     )
     .await;
-    js_sys::Function::new_no_args("globalThis.__restoreSend()")
-        .call0(&wasm_bindgen::JsValue::NULL)
-        .unwrap();
+    read_sends(&counter, true);
     client.disconnect();
 }
 
@@ -615,6 +596,95 @@ async fn messages_that_arrive_within_a_frame_make_one_update() {
     assert!(
         (1..=frames + 1).contains(&told),
         "{told} updates in {frames} frames for {n} messages"
+    );
+    sender.disconnect();
+    receiver.disconnect();
+}
+
+/// Counts the WebSocket sends whose bytes hold `marker` from now on; the returned function
+/// reads the count and, with `true`, puts `send` back.
+fn send_counter(marker: &str) -> js_sys::Function {
+    js_sys::Function::new_with_args(
+        "marker",
+        "const send = WebSocket.prototype.send;
+         let sends = 0;
+         WebSocket.prototype.send = function (data) {
+           if (new TextDecoder().decode(data).includes(marker)) sends += 1;
+           return send.call(this, data);
+         };
+         return (restore) => { if (restore) WebSocket.prototype.send = send; return sends; };",
+    )
+    .call1(&wasm_bindgen::JsValue::NULL, &marker.into())
+    .ok()
+    .and_then(|counter| wasm_bindgen::JsCast::dyn_into(counter).ok())
+    .expect("a send counter")
+}
+
+/// The count of a `send_counter`; `restore` puts `send` back.
+fn read_sends(counter: &js_sys::Function, restore: bool) -> f64 {
+    (counter
+        .call1(&wasm_bindgen::JsValue::NULL, &restore.into())
+        .ok())
+    .and_then(|count| count.as_f64())
+    .unwrap_or(f64::NAN)
+}
+
+#[wasm_bindgen_test]
+async fn a_received_handler_hears_each_message_and_its_publishes_go_out_with_the_acks() {
+    let receiver = connected(Version::V5).await;
+    let topic = unique("driver/handler");
+    let echo = unique("driver/echo");
+    receiver.subscribe(&topic, QoS::AtLeastOnce).unwrap();
+    receiver.subscribe(&echo, QoS::AtMostOnce).unwrap();
+    wait_granted(receiver, &topic).await;
+    wait_granted(receiver, &echo).await;
+    let sender = connected(Version::V5).await;
+
+    // Each message of `topic` heard at once (not once a frame), and echoed from the handler.
+    let heard = StoredValue::new(Vec::<String>::new());
+    receiver.on_received({
+        let topic = topic.clone();
+        let echo = echo.clone();
+        move |message| {
+            if message.topic == topic {
+                let text = String::from_utf8_lossy(&message.payload).into_owned();
+                let reply = Message::new(echo.clone(), text.clone(), QoS::AtMostOnce);
+                receiver.publish(reply).expect("a handler may publish");
+                heard.update_value(|heard| heard.push(text));
+            }
+        }
+    });
+    let echo_sends = send_counter(&echo);
+    let n = 200;
+    for i in 0..n {
+        sender
+            .publish(Message::new(
+                topic.clone(),
+                format!("{i}"),
+                QoS::AtLeastOnce,
+            ))
+            .unwrap();
+    }
+    wait_until(
+        "every message and its echo to arrive",
+        10_000,
+        || receiver.received().with_untracked(|log| log.total()) == 2 * n,
+        || {
+            format!(
+                "{} heard, {} received",
+                heard.with_value(Vec::len),
+                receiver.received().with_untracked(|log| log.total())
+            )
+        },
+    )
+    .await;
+    let sends = read_sends(&echo_sends, true);
+    let expected: Vec<String> = (0..n).map(|i| i.to_string()).collect();
+    assert_eq!(heard.get_value(), expected, "each message, in order, once");
+    web_sys::console::log_1(&format!("{n} echoes went out in {sends} sends").into());
+    assert!(
+        sends <= (n / 2) as f64,
+        "the echoes ride with the acks of their burst: {n} echoes in {sends} sends"
     );
     sender.disconnect();
     receiver.disconnect();

@@ -88,37 +88,50 @@ mod page {
                 }
             });
         }
-        // Messages back: count, refill the window, end once all came back and were acked.
-        Effect::new(move || {
-            let received = client.received().with(|log| log.total());
-            let (window, n, started) = {
-                let mut tally = tally.borrow_mut();
-                tally.received = received;
-                (
-                    tally.params.window,
-                    tally.params.n,
-                    tally.started_at.is_some(),
-                )
-            };
-            if !started {
-                return;
-            }
-            if window > 0 {
-                publish_due();
-            }
-            if received >= n {
-                // The sent log keeps the newest 500: all of those acknowledged.
-                let acked = qos == QoS::AtMostOnce
-                    || client.sent().with(|log| {
-                        log.iter()
-                            .all(|(_, sent)| sent.outcome == Outcome::Delivered)
-                    });
-                if acked {
+        // The end: all back and, at QoS 1 and 2, all acknowledged (the sent log keeps the
+        // newest 500: all of those).
+        let finish_if_done = {
+            let tally = tally.clone();
+            move || {
+                let all_back = {
+                    let tally = tally.borrow();
+                    tally.started_at.is_some() && tally.received >= tally.params.n
+                };
+                let all_acked = || {
+                    qos == QoS::AtMostOnce
+                        || client.sent().with_untracked(|log| {
+                            log.iter()
+                                .all(|(_, sent)| sent.outcome == Outcome::Delivered)
+                        })
+                };
+                if all_back && all_acked() {
                     let mut tally = tally.borrow_mut();
                     tally.acked = tally.published;
                     tally.report(None);
                 }
             }
+        };
+        // Messages back: counted and the window refilled as each arrives, as MQTT.js's
+        // `message` handler does it.
+        {
+            let tally = tally.clone();
+            let finish_if_done = finish_if_done.clone();
+            client.on_received(move |_| {
+                let refill = {
+                    let mut tally = tally.borrow_mut();
+                    tally.received += 1;
+                    tally.started_at.is_some() && tally.params.window > 0
+                };
+                if refill {
+                    publish_due();
+                }
+                finish_if_done();
+            });
+        }
+        // Acks that come after the last message.
+        Effect::new(move || {
+            client.sent().track();
+            finish_if_done();
         });
         client.connect(&params.broker, params.options());
     }

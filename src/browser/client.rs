@@ -41,6 +41,9 @@ pub struct Client {
     signals: Signals,
 }
 
+/// A function told of each message as it arrives.
+pub(super) type ReceivedHandler = Rc<dyn Fn(&Received)>;
+
 /// What the UI reads. Each part is a signal of its own, so a view re-renders only for its part.
 #[derive(Clone, Copy)]
 pub(super) struct Signals {
@@ -53,6 +56,8 @@ pub(super) struct Signals {
     pub errors: RwSignal<Log<Notice>>,
     pub retry: RwSignal<RetryStatus>,
     pub queue: RwSignal<QueueView>,
+    /// Told of each message as it arrives ([`Client::on_received`]).
+    pub received_handlers: StoredValue<Vec<ReceivedHandler>, LocalStorage>,
 }
 
 impl Default for Client {
@@ -73,6 +78,7 @@ impl Client {
             errors: RwSignal::new(Log::new(KEPT)),
             retry: RwSignal::new(RetryStatus::default()),
             queue: RwSignal::new(QueueView::default()),
+            received_handlers: StoredValue::new_local(Vec::new()),
         };
         Self {
             driver: StoredValue::new_local(Driver::new(signals)),
@@ -112,6 +118,14 @@ impl Client {
     /// Messages waiting to be sent, dropped at the bound, and not yet acknowledged.
     pub fn queue(&self) -> ReadSignal<QueueView> {
         self.signals.queue.read_only()
+    }
+
+    /// Calls `handler` with each message as it arrives, in the task that brought it, before
+    /// it is in [`received`](Self::received), whose readers hear of it only once a frame: for
+    /// a reader that keeps pace with the stream rather than the screen (a flow-control window,
+    /// say). What `handler` publishes goes out with the acks of the messages of that burst.
+    pub fn on_received(&self, handler: impl Fn(&Received) + 'static) {
+        (self.signals.received_handlers).update_value(|handlers| handlers.push(Rc::new(handler)));
     }
 
     pub fn clear_received(&self) {
@@ -234,6 +248,13 @@ impl Signals {
         }
         if !changes.received.is_empty() {
             let received = std::mem::take(&mut changes.received);
+            // Cloned, so that a handler may add another without a borrow held.
+            let handlers = self.received_handlers.get_value();
+            for message in &received {
+                for handler in &handlers {
+                    handler(message);
+                }
+            }
             self.received.update_untracked(|log| {
                 for message in received {
                     log.push(message);

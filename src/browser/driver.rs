@@ -9,6 +9,7 @@
 
 use super::client::Signals;
 use super::clock::{now, wall_clock};
+use super::later_task::LaterTask;
 use super::link::{self, Progress};
 use super::reconnect::{AfterLoss, Reconnect, RetryStatus};
 use super::state::{self, Notice, Outcome, QueueView, Sent, Status};
@@ -46,8 +47,14 @@ pub(super) fn drive<R>(
     let result = input(&mut guard);
     let turn = guard.turn();
     let signals = guard.signals;
+    let answering = guard.answering;
     drop(guard);
     signals.apply(turn);
+    if answering {
+        if let Ok(mut guard) = driver.try_borrow_mut() {
+            guard.answering = false;
+        }
+    }
     Some(result)
 }
 
@@ -96,8 +103,12 @@ pub(super) struct Driver {
     /// This turn handled a WebSocket message: its answer (acks, a refill) waits for a later
     /// task, so the messages already queued in the tab are answered in the same `send`.
     answer_later: bool,
-    /// The later task that sends those answers, while one is due.
-    answer_timer: Option<Timeout>,
+    /// The signals of such a turn are being set: what their readers command (a window
+    /// refilled) goes out with the answers.
+    answering: bool,
+    /// The later task that sends those answers, and whether it is due.
+    answer_task: Option<LaterTask>,
+    answer_due: bool,
     /// Receives each WebSocket message, reused to spare an allocation per message.
     inbox: Vec<u8>,
     /// Links that ended without the session's say (it was not connecting or connected).
@@ -175,14 +186,22 @@ impl Driver {
                 store: StoreState::default(),
                 flush_scheduled: false,
                 answer_later: false,
-                answer_timer: None,
+                answering: false,
+                answer_task: None,
+                answer_due: false,
                 inbox: Vec::new(),
                 endings: Vec::new(),
                 _listeners: Vec::new(),
             })
         });
+        let this = Rc::downgrade(&driver);
+        let answer_task =
+            LaterTask::new(move || drive_weak(&this, |driver| driver.answer_due = false));
         let listeners = listen(&Rc::downgrade(&driver));
-        driver.borrow_mut()._listeners = listeners;
+        let mut new = driver.borrow_mut();
+        new.answer_task = answer_task;
+        new._listeners = listeners;
+        drop(new);
         driver
     }
 
@@ -525,8 +544,12 @@ impl Driver {
     }
 
     /// Ends the turn in a microtask, once the current task (an event handler, a tick) is done:
-    /// the commands of one task go out in one `send`.
+    /// the commands of one task go out in one `send`. While answers wait for their later task,
+    /// or a WebSocket message's turn sets the signals, commands go out with those answers.
     pub(super) fn schedule_flush(&mut self) {
+        if self.answering || self.answer_due {
+            return self.answer_in_a_later_task();
+        }
         if self.flush_scheduled {
             return;
         }
@@ -569,6 +592,7 @@ impl Driver {
             events.push(Event::Disconnected { reason });
         }
         if std::mem::take(&mut self.answer_later) && ended.is_none() {
+            self.answering = true;
             if (self.connection.as_ref()).is_some_and(|c| c.session.has_transmit()) {
                 self.answer_in_a_later_task();
             }
@@ -629,17 +653,17 @@ impl Driver {
     }
 
     /// Mosquitto sends one WebSocket message per packet, and the tab runs one task per message:
-    /// flushing in each would make one `send` per ack. A zero-delay timer runs after the
-    /// messages already queued, and its turn flushes what they all left; none is made when
-    /// they left nothing (QoS 0), which spares a timer per message.
+    /// flushing in each would make one `send` per ack. A later task runs after the messages
+    /// already queued, and its turn flushes what they all left; none is asked for when they
+    /// left nothing (QoS 0), which spares a task per message.
     fn answer_in_a_later_task(&mut self) {
-        if self.answer_timer.is_some() {
+        if self.answer_due {
             return;
         }
-        let this = self.this.clone();
-        self.answer_timer = Some(Timeout::new(0, move || {
-            drive_weak(&this, |driver| driver.answer_timer = None)
-        }));
+        match &self.answer_task {
+            Some(task) if task.post() => self.answer_due = true,
+            _ => self.flush(),
+        }
     }
 
     fn flush(&mut self) {

@@ -7,16 +7,16 @@
 //! database in its main loop once a pass has made changes it counts (`autosave_on_changes`
 //! counts queued messages and subscriptions), never before it acknowledges a message. What it
 //! took over after its last save is gone when it starts again (a QoS 2 message it PUBRECed
-//! and had not passed on), and so is what it learnt of its deliveries: a QoS 2 message whose
-//! PUBREC it read after that goes out again under the same packet id, which the subscriber
-//! has since been told is free (PUBREL), so it is a new message to it. The story tells those
-//! apart by the time the broker began its last save before a kill (the database file's birth
-//! time): a message never shown whose PUBACK or PUBREC reached the publisher after that, or a
-//! QoS 2 message shown twice whose first showing the broker learnt of after that, is the
-//! broker's, counted and printed as such. Every other loss or QoS 2 duplicate is the client's,
-//! and fails the test. When the broker learnt of a showing is known natively, where the story
-//! sees the wire: before the PUBREL. In the browser it is not: the showing stands for it, with
-//! a margin, as the subscriber's PUBREC follows it.
+//! and had not passed on), and so is what it learnt of its deliveries: a QoS 2 message it
+//! passed on after that goes out again, and so does one whose PUBREC it read after that,
+//! under the packet id the subscriber has since been told is free (PUBREL): both are new
+//! messages to the subscriber. The story tells those apart by the time the broker began its
+//! last save before a kill (the database file's birth time): a message never shown whose PUBACK
+//! or PUBREC reached the publisher after that, or a QoS 2 message shown twice whose first
+//! showing, or the PUBREL that ended it, came after that, is the broker's, counted and printed
+//! as such. Every other loss or QoS 2 duplicate is the client's, and fails the test. The PUBREL
+//! is seen natively, where the story sees the wire; in the browser the showing stands alone,
+//! with a wider margin, as the subscriber's PUBREC follows it.
 //!
 //! Times are milliseconds on one clock, as `f64`: the native story counts from its start, the
 //! browser's uses the wall clock, which the broker's control server shares.
@@ -181,17 +181,13 @@ impl SubscriberReport {
         released_at[index].get_or_insert(at);
     }
 
-    /// The last the broker can have learnt of the first showing of QoS 2 message `index`: the
-    /// PUBREL that ended it, where the story sees the wire, before the next showing; else the
-    /// showing itself, which the subscriber's PUBREC follows by a margin.
-    fn first_showing_known_at(&self, index: usize) -> Option<f64> {
-        let shown = &self.shown_at[index];
-        match &self.released_at {
-            Some(released_at) => {
-                released_at[index].filter(|at| shown.get(1).is_none_or(|next| at < next))
-            }
-            None => shown.first().copied(),
-        }
+    /// When the PUBREL that ended the first showing of QoS 2 message `index` came, if it came
+    /// before the next showing; `None` also where the story does not see the wire.
+    fn first_showing_released_at(&self, index: usize) -> Option<f64> {
+        let next = self.shown_at[index].get(1);
+        let released_at = self.released_at.as_ref()?[index]?;
+        next.is_none_or(|next| released_at < *next)
+            .then_some(released_at)
     }
 }
 
@@ -240,7 +236,9 @@ impl Figures {
             }
             let extra = shown.len().saturating_sub(1);
             figures.duplicates[level] += extra;
-            if level == 1 && extra > 0 && unsaved(subscriber.first_showing_known_at(index)) {
+            let brokers = unsaved(shown.first().copied())
+                || unsaved(subscriber.first_showing_released_at(index));
+            if level == 1 && extra > 0 && brokers {
                 figures.brokers_duplicates += extra;
                 figures.brokers_twice.push(index);
             }
@@ -365,12 +363,12 @@ impl Figures {
             twice.partition(|&index| self.brokers_twice.contains(&index));
         for (whose, indexes, shown) in [("the client", ours, 10), ("the broker", theirs, 3)] {
             for index in indexes.into_iter().take(shown) {
-                let known = match subscriber.first_showing_known_at(index) {
+                let released = match subscriber.first_showing_released_at(index) {
                     Some(at) => timeline(Some(at), kills),
-                    None => "never: no PUBREL before it came again".to_string(),
+                    None => "not before it came again".to_string(),
                 };
                 line(format!(
-                    "  QoS 2 #{} shown {} times ({whose}): first {}; the broker knew {known}",
+                    "  QoS 2 #{} shown {} times ({whose}): first {}; released (PUBREL) {released}",
                     index - PER_QOS,
                     subscriber.shown_at[index].len(),
                     timeline(subscriber.shown_at[index].first().copied(), kills),
