@@ -16,9 +16,9 @@ mod kill_story;
 mod support;
 
 use kill_story::{
-    index_of, max_inflight_messages, message, Figures, Kill, PublisherReport, SubscriberReport,
-    AHEAD_LINKED, AHEAD_OFFLINE, KILLS, MIN_UP_MS, OUTAGES_MS, QUIET_MS, QUOTA_EXCEEDED,
-    SAVE_MARGIN_MS, TOPICS, TOTAL,
+    max_inflight_messages, message, Figures, Kill, PublisherReport, SubscriberReport, AHEAD_LINKED,
+    AHEAD_OFFLINE, KILLS, MIN_UP_MS, OUTAGES_MS, QUIET_MS, QUOTA_EXCEEDED, SAVE_MARGIN_MS, TOPICS,
+    TOTAL,
 };
 use std::collections::HashMap;
 use std::io::Write;
@@ -29,8 +29,7 @@ use std::time::{Duration, Instant, SystemTime};
 use support::brokers::{Durability, Mosquitto};
 use support::driver::{Client, Redial};
 use support::options;
-use wasm_mqtt::mqtt::codec::Packet;
-use wasm_mqtt::mqtt::{Backoff, ConnectOptions, Event, QoS, State, Version};
+use wasm_mqtt::mqtt::{Backoff, ConnectOptions, Event, State, Version};
 
 /// The longest the whole story may take before it is declared stuck.
 const RUN_LIMIT: Duration = Duration::from_secs(60);
@@ -154,23 +153,10 @@ fn subscriber(shared: Arc<Shared>, mut client: Client) -> SubscriberReport {
     let mut redial = Redial::new(Backoff::new(20, 500), 0x5EED_0002);
     let mut report = SubscriberReport::default();
     client.tap_wire();
-    // The message each QoS 2 packet id stands for now, to know what a PUBREL releases.
-    let mut qos2_ids = HashMap::new();
     while !shared.stop.load(Ordering::Relaxed) {
         let events = redial.step(&mut client, shared.port);
         for (at, packet) in client.take_heard() {
-            match packet {
-                Packet::Publish(publish) if publish.qos == QoS::ExactlyOnce => {
-                    let index = index_of(&publish.topic, publish.qos, &publish.payload);
-                    qos2_ids.insert(publish.pkid, index);
-                }
-                Packet::PubRel(release) => {
-                    if let Some(Some(index)) = qos2_ids.get(&release.pkid) {
-                        report.released(*index, shared.ms(at));
-                    }
-                }
-                _ => {}
-            }
+            report.heard(&packet, shared.ms(at));
         }
         for event in events {
             match event {

@@ -14,9 +14,9 @@
 //! last save before a kill (the database file's birth time): a message never shown whose PUBACK
 //! or PUBREC reached the publisher after that, or a QoS 2 message shown twice whose first
 //! showing, or the PUBREL that ended it, came after that, is the broker's, counted and printed
-//! as such. Every other loss or QoS 2 duplicate is the client's, and fails the test. The PUBREL
-//! is seen natively, where the story sees the wire; in the browser the showing stands alone,
-//! with a wider margin, as the subscriber's PUBREC follows it.
+//! as such. Every other loss or QoS 2 duplicate is the client's, and fails the test. Both
+//! stories see the PUBRELs on the wire, decoded a second time beside the client, which keeps
+//! them to itself.
 //!
 //! Times are milliseconds on one clock, as `f64`: the native story counts from its start, the
 //! browser's uses the wall clock, which the broker's control server shares.
@@ -24,6 +24,7 @@
 #![allow(dead_code)] // each story uses its own part
 
 use std::collections::HashMap;
+use wasm_mqtt::mqtt::codec::Packet;
 use wasm_mqtt::mqtt::{Message, QoS};
 
 /// Messages per QoS level.
@@ -142,8 +143,10 @@ pub struct SubscriberReport {
     /// From opening the link that got it to each CONNACK.
     pub attempt_to_connack: Vec<f64>,
     /// When the broker released each QoS 2 message (PUBREL), by index, the first time: where
-    /// the story sees the wire (natively); `None` where it does not (the browser).
-    pub released_at: Option<Vec<Option<f64>>>,
+    /// the story sees the wire ([`heard`](Self::heard)).
+    pub released_at: Vec<Option<f64>>,
+    /// The message each incoming QoS 2 packet id stands for now, to know what a PUBREL releases.
+    qos2_ids: HashMap<u16, Option<usize>>,
     pub wrong: Vec<String>,
 }
 
@@ -153,7 +156,8 @@ impl Default for SubscriberReport {
             shown_at: vec![Vec::new(); TOTAL],
             connacks: Vec::new(),
             attempt_to_connack: Vec::new(),
-            released_at: None,
+            released_at: vec![None; TOTAL],
+            qos2_ids: HashMap::new(),
             wrong: Vec::new(),
         }
     }
@@ -175,17 +179,27 @@ impl SubscriberReport {
         }
     }
 
-    /// The broker released message `index` (PUBREL) at `at`.
-    pub fn released(&mut self, index: usize, at: f64) {
-        let released_at = self.released_at.get_or_insert_with(|| vec![None; TOTAL]);
-        released_at[index].get_or_insert(at);
+    /// A packet came in to the subscriber at `at`, seen on the wire beside the client.
+    pub fn heard(&mut self, packet: &Packet, at: f64) {
+        match packet {
+            Packet::Publish(publish) if publish.qos == QoS::ExactlyOnce => {
+                let index = index_of(&publish.topic, publish.qos, &publish.payload);
+                self.qos2_ids.insert(publish.pkid, index);
+            }
+            Packet::PubRel(release) => {
+                if let Some(Some(index)) = self.qos2_ids.get(&release.pkid) {
+                    self.released_at[*index].get_or_insert(at);
+                }
+            }
+            _ => {}
+        }
     }
 
     /// When the PUBREL that ended the first showing of QoS 2 message `index` came, if it came
-    /// before the next showing; `None` also where the story does not see the wire.
+    /// before the next showing.
     fn first_showing_released_at(&self, index: usize) -> Option<f64> {
         let next = self.shown_at[index].get(1);
-        let released_at = self.released_at.as_ref()?[index]?;
+        let released_at = self.released_at[index]?;
         next.is_none_or(|next| released_at < *next)
             .then_some(released_at)
     }
