@@ -471,7 +471,10 @@ async fn qos_2_in_flight_at_a_reload_is_completed_once(lost: u8) {
     options.session_expiry_secs = 600;
     let client_id = options.client_id.clone();
     let observer = observer(&topic).await;
-    let first = connect(&url, options.clone()).await;
+    let first_tab = Tab::open();
+    let first = first_tab.client;
+    first.connect(&url, options.clone());
+    wait_for(first, "connected", 5_000).await;
     let publish = |client: Client, payload: &str, qos| {
         (client.publish(Message::new(topic.clone(), payload.to_string(), qos)))
             .unwrap_or_else(|error| panic!("{payload}: {error}"))
@@ -517,10 +520,12 @@ async fn qos_2_in_flight_at_a_reload_is_completed_once(lost: u8) {
     first.cancel_reconnect();
     server_command("keep", &name).await;
     server_command("up", &name).await;
+    first_tab.close();
+    wait_for_queue_release(&client_id).await;
     let second = Client::new();
     second.connect(&url, options);
-    assert_eq!(second.queue().get_untracked().restored, 1);
     wait_for(second, "connected", 5_000).await;
+    assert_eq!(second.queue().get_untracked().restored, 1);
     wait_until(
         "the message in flight to complete",
         5_000,
@@ -567,7 +572,10 @@ async fn unsent_messages_are_stored_and_a_new_session_sends_them() {
     let options = options("stored", Version::V5);
     let client_id = options.client_id.clone();
     let observer = observer(&topic).await;
-    let first = connect(&url, options.clone()).await;
+    let first_tab = Tab::open();
+    let first = first_tab.client;
+    first.connect(&url, options.clone());
+    wait_for(first, "connected", 5_000).await;
     server_command("down", &name).await;
     wait_for(first, "reconnecting", 5_000).await;
     let expected: Vec<String> = (0..3).map(|n| format!("stored {n}")).collect();
@@ -600,10 +608,12 @@ async fn unsent_messages_are_stored_and_a_new_session_sends_them() {
     // As after a reload: a new driver, the same broker and client id.
     first.cancel_reconnect();
     server_command("up", &name).await;
+    first_tab.close();
+    wait_for_queue_release(&client_id).await;
     let second = Client::new();
     second.connect(&url, options);
-    assert_eq!(second.queue().get_untracked().restored, 3);
     wait_for(second, "connected", 5_000).await;
+    assert_eq!(second.queue().get_untracked().restored, 3);
     wait_for_payloads(observer, &expected, 5_000).await;
     wait_until(
         "the stored queue to empty",
@@ -814,5 +824,83 @@ async fn a_queue_too_big_for_the_browsers_storage_is_said_once_and_kept_in_the_p
     // The observer announced a 4 MB limit (the default), so Mosquitto keeps the big one from it.
     wait_for_payloads(observer, &["small".to_string()], 5_000).await;
     client.disconnect();
+    observer.disconnect();
+}
+
+/// Two tabs connected to one broker as one client id: only the first takes up what was stored
+/// for them, and the second says why and stores nothing over it; once the first tab is closed,
+/// the next one takes it up, and the broker gets each message once.
+#[wasm_bindgen_test]
+async fn a_second_tab_with_the_same_client_id_leaves_the_stored_queue_to_the_first() {
+    let name = unique("two-tabs");
+    let topic = unique("reconnect/two-tabs");
+    let url = relay_url(&name);
+    let options = options("two-tabs", Version::V5);
+    let client_id = options.client_id.clone();
+    let observer = observer(&topic).await;
+    // What an earlier page left, with the broker down meanwhile.
+    let expected: Vec<String> = (0..2).map(|n| format!("stored {n}")).collect();
+    let pending: Vec<Pending> = (expected.iter())
+        .map(|payload| Pending {
+            message: Message::new(topic.clone(), payload.clone(), QoS::AtLeastOnce),
+            packet_id: None,
+            released: false,
+        })
+        .collect();
+    stored_queue::save(&url, &client_id, &pending).expect("stored");
+    server_command("down", &name).await;
+
+    let first = Tab::open();
+    first.client.connect(&url, options.clone());
+    wait_until(
+        "the first tab to take up the stored queue",
+        5_000,
+        || first.client.queue().get_untracked().restored == 2,
+        || format!("{:?}", first.client.queue().get_untracked()),
+    )
+    .await;
+    let second = Tab::open();
+    second.client.connect(&url, options.clone());
+    wait_until(
+        "the second tab to say another tab has the queue",
+        5_000,
+        || {
+            (second.client.errors().get_untracked().iter())
+                .any(|(_, notice)| notice.text.contains("Another tab of this browser"))
+        },
+        || format!("{:?}", second.client.errors().get_untracked()),
+    )
+    .await;
+    assert_eq!(second.client.queue().get_untracked().restored, 0);
+    second
+        .client
+        .publish(Message::new(topic.clone(), "second tab", QoS::AtLeastOnce))
+        .expect("queued");
+    pause(400).await; // past the store's debounce
+    let stored_now = stored(&url, &client_id).and_then(Result::ok);
+    let stored_payloads: Option<Vec<String>> = stored_now.map(|pending| {
+        (pending.iter())
+            .map(|p| String::from_utf8_lossy(&p.message.payload).into_owned())
+            .collect()
+    });
+    assert_eq!(
+        stored_payloads.as_ref(),
+        Some(&expected),
+        "the first tab's record"
+    );
+
+    // Both tabs closed; the next one has the queue.
+    second.close();
+    first.close();
+    wait_for_queue_release(&client_id).await;
+    let third = Client::new();
+    third.connect(&url, options);
+    server_command("up", &name).await;
+    wait_for(third, "connected", 5_000).await;
+    assert_eq!(third.queue().get_untracked().restored, 2);
+    wait_for_payloads(observer, &expected, 5_000).await;
+    pause(300).await; // nothing more comes
+    assert_eq!(payloads(observer), expected);
+    third.disconnect();
     observer.disconnect();
 }

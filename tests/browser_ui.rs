@@ -21,6 +21,8 @@ wasm_bindgen_test_configure!(run_in_browser);
 /// so everything is looked up inside this element.
 struct Page {
     root: Element,
+    /// Unmounts the app when dropped, as closing the tab would end it.
+    _mounted: Box<dyn std::any::Any>,
 }
 
 impl Page {
@@ -30,12 +32,14 @@ impl Page {
         let root = document.create_element("div").unwrap();
         document.body().unwrap().append_child(&root).unwrap();
         let query = query.to_string();
-        leptos::mount::mount_to(root.clone().unchecked_into(), move || {
+        let mounted = leptos::mount::mount_to(root.clone().unchecked_into(), move || {
             view! { <App query=query /> }
-        })
-        .forget();
+        });
         settle().await;
-        Self { root }
+        Self {
+            root,
+            _mounted: Box::new(mounted),
+        }
     }
 
     fn find(&self, selector: &str) -> Element {
@@ -574,6 +578,8 @@ async fn a_reload_finds_the_unsent_messages_and_sends_them() {
         .await;
     pause(300).await; // past the store's debounce
     before.click("#cancel-reconnect").await;
+    drop(before); // the tab reloads
+    wait_for_queue_release(&client_id).await;
 
     // The page again, without a client id: it takes up the one with messages stored.
     let after = Page::mount(&query(&[("broker", &broker)])).await;

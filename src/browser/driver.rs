@@ -14,6 +14,7 @@ use super::link::{self, Progress};
 use super::reconnect::{AfterLoss, Reconnect, RetryStatus};
 use super::state::{self, Notice, Outcome, QueueView, Sent, Status};
 use super::stored_queue;
+use super::tab_lock::{self, Claim};
 use crate::mqtt::{
     ConnectOptions, DisconnectReason, Event, Message, Millis, PublishError, PublishId, QoS,
     RequestId, Session, State, SubscribeError,
@@ -106,6 +107,8 @@ pub(super) struct Driver {
     /// The signals of such a turn are being set: what their readers command (a window
     /// refilled) goes out with the answers.
     answering: bool,
+    /// A Connect waits for this tab's claim on the stored queue before it opens the link.
+    link_awaits_claim: bool,
     /// The later task that sends those answers, and whether it is due.
     answer_task: Option<LaterTask>,
     answer_due: bool,
@@ -125,6 +128,9 @@ struct Connection {
     tag: u64,
     /// Messages read back from storage when the session began.
     restored: usize,
+    /// Whether this tab has the stored queue of this broker and client id; `None` while it
+    /// asks. Only the tab that has it reads and writes it.
+    claim: Option<Claim>,
 }
 
 struct Link {
@@ -187,6 +193,7 @@ impl Driver {
                 flush_scheduled: false,
                 answer_later: false,
                 answering: false,
+                link_awaits_claim: false,
                 answer_task: None,
                 answer_due: false,
                 inbox: Vec::new(),
@@ -226,7 +233,13 @@ impl Driver {
             }
         }
         self.signals.status.set(Status::Connecting);
-        self.open_link();
+        let asking =
+            (self.connection.as_ref()).is_some_and(|connection| connection.claim.is_none());
+        if asking {
+            self.link_awaits_claim = true; // the stored queue goes in before CONNECT
+        } else {
+            self.open_link();
+        }
     }
 
     fn replace_session(&mut self, url: &str, options: ConnectOptions) -> Result<(), String> {
@@ -241,12 +254,58 @@ impl Driver {
             }
             self.signals.subscriptions.set(Vec::new());
         }
-        let mut session = Session::new(options.clone())
+        let session = Session::new(options.clone())
             .map_err(|error| format!("the connection settings are not valid: {error}"))?;
         self.sessions_made += 1;
         let tag = self.sessions_made;
+        let lock_name = stored_queue::key(url, &options.client_id);
+        self.connection = Some(Connection {
+            url: url.to_string(),
+            options,
+            session,
+            tag,
+            restored: 0,
+            claim: None,
+        });
+        let this = self.this.clone();
+        let asked = tab_lock::claim(&lock_name, move |claim| {
+            drive_weak(&this, |driver| driver.on_claim(tag, claim))
+        });
+        if !asked {
+            self.take_claim(Claim::Unsupported);
+        }
+        Ok(())
+    }
+
+    /// This tab's answer about the stored queue of session `tag`.
+    fn on_claim(&mut self, tag: u64, claim: Claim) {
+        if (self.connection.as_ref()).is_some_and(|connection| connection.tag == tag) {
+            self.take_claim(claim);
+            if std::mem::take(&mut self.link_awaits_claim) {
+                self.open_link();
+            }
+        }
+    }
+
+    /// Restores the stored queue if this tab has it, or says which tab does.
+    fn take_claim(&mut self, claim: Claim) {
+        let Some(connection) = &mut self.connection else {
+            return;
+        };
+        let elsewhere = matches!(claim, Claim::HeldElsewhere);
+        connection.claim = Some(claim);
+        if elsewhere {
+            let client_id = connection.options.client_id.clone();
+            self.notice(format!(
+                "Another tab of this browser is connected to this broker as \"{client_id}\": the \
+                 messages stored for it stay with that tab, and this tab stores none. Close that \
+                 tab, or use another client id here."
+            ));
+            return;
+        }
+        let tag = connection.tag;
         let mut restored = Vec::new();
-        match stored_queue::load(url, &options.client_id) {
+        match stored_queue::load(&connection.url, &connection.options.client_id) {
             Ok(pending) => {
                 let entries: Vec<Sent> = (pending.iter())
                     .map(|pending| Sent {
@@ -258,7 +317,7 @@ impl Driver {
                         ..sent_entry(&pending.message)
                     })
                     .collect();
-                for (id, sent) in session.restore(pending).into_iter().zip(entries) {
+                for (id, sent) in connection.session.restore(pending).into_iter().zip(entries) {
                     if let Ok(id) = id {
                         restored.push(Sent {
                             id: tag_publish(tag, id),
@@ -269,21 +328,16 @@ impl Driver {
             }
             Err(text) => self.notice(text),
         }
+        if let Some(connection) = &mut self.connection {
+            connection.restored = restored.len();
+        }
         if !restored.is_empty() {
             self.signals.sent.update(|log| {
-                for sent in restored.iter().cloned() {
+                for sent in restored {
                     log.push(sent);
                 }
             });
         }
-        self.connection = Some(Connection {
-            url: url.to_string(),
-            options,
-            session,
-            tag,
-            restored: restored.len(),
-        });
-        Ok(())
     }
 
     /// A new WebSocket for the connection; the session connects once it opens.
@@ -465,6 +519,7 @@ impl Driver {
 
     /// Disconnect: DISCONNECT if connected, and no more tries.
     pub(super) fn close_by_user(&mut self) {
+        self.link_awaits_claim = false;
         let was_retrying = self.reconnect.is_active();
         self.reconnect.stop();
         self.retry_timer = None;
@@ -744,7 +799,11 @@ impl Driver {
         self.store_result(result);
     }
 
+    /// Writes the stored queue, unless another tab has it, or this one has not read it yet.
     fn save(connection: &Connection) -> Result<(), String> {
+        if matches!(connection.claim, None | Some(Claim::HeldElsewhere)) {
+            return Ok(());
+        }
         let pending = connection.session.pending();
         stored_queue::save(&connection.url, &connection.options.client_id, &pending)
     }

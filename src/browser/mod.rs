@@ -31,6 +31,8 @@ mod driver;
 mod later_task;
 #[cfg(target_arch = "wasm32")]
 mod next_frame;
+#[cfg(target_arch = "wasm32")]
+mod tab_lock;
 
 #[cfg(target_arch = "wasm32")]
 pub use client::{Client, DEFAULT_RECEIVED_KEPT};

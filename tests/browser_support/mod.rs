@@ -205,3 +205,47 @@ pub fn outcome_of(client: Client, id: PublishId) -> Option<Outcome> {
 pub async fn pause(ms: u64) {
     sleep(Duration::from_millis(ms)).await;
 }
+
+/// A client as one tab of the browser has it: `close` drops it, as closing or reloading the
+/// tab does (its driver, its link, and its hold on the stored queue).
+pub struct Tab {
+    owner: Owner,
+    pub client: Client,
+}
+
+impl Tab {
+    pub fn open() -> Self {
+        let owner = Owner::new();
+        let client = owner.with(Client::new);
+        Self { owner, client }
+    }
+
+    /// Closes the tab. The browser lets go of its hold on a stored queue in a later task: see
+    /// [`wait_for_queue_release`].
+    pub fn close(self) {
+        self.owner.cleanup();
+    }
+}
+
+/// Waits until no tab holds the stored queue of `client_id` (its Web Lock).
+pub async fn wait_for_queue_release(client_id: &str) {
+    let query = js_sys::Function::new_with_args(
+        "id",
+        "return navigator.locks.query()
+           .then((state) => state.held.some((lock) => lock.name.endsWith('\\n' + id)));",
+    );
+    for _ in 0..200 {
+        let held = query.call1(&wasm_bindgen::JsValue::NULL, &client_id.into());
+        let held = match held {
+            Ok(promise) => {
+                wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise)).await
+            }
+            Err(error) => Err(error),
+        };
+        if held.ok().and_then(|held| held.as_bool()) == Some(false) {
+            return;
+        }
+        pause(10).await;
+    }
+    panic!("the stored queue of {client_id} is still held 2 s after its tab closed");
+}
