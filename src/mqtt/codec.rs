@@ -18,7 +18,7 @@
 //!   1, unacceptable protocol version), which mqttbytes' 5.0 reader calls malformed: it is read
 //!   as the refusal it is;
 //! - a 5.0 CONNACK without properties is written without its property length, which its own
-//!   reader then refuses: an empty property list is written instead.
+//!   reader then refuses: the tests' scripted broker writes an empty property list instead.
 
 use super::options::Version;
 use super::reason::{from_v3_connect_return, ReasonCode};
@@ -204,45 +204,44 @@ fn check_fixed_header_flags(first_byte: u8) -> Result<(), DecodeError> {
     }
 }
 
-/// Appends `packet` to `out` in the wire format of `version`.
+/// Appends `packet` to `out` in the wire format of `version`: only packets a client sends. A
+/// broker's own (CONNACK, SUBACK, UNSUBACK, PINGRESP) are refused, so that the app does not ship
+/// their writers; the unit tests' scripted broker writes them with `encode_as_broker`.
 pub fn encode(packet: &Packet, version: Version, out: &mut BytesMut) -> Result<(), EncodeError> {
-    let result = match version {
+    let written = match version {
         Version::V5 => encode_v5(packet, out),
         Version::V3_1_1 => encode_v3(packet, out),
     };
-    result
+    let Some(written) = written else {
+        return Err(EncodeError("a packet only a broker sends".to_string()));
+    };
+    written
         .map(drop)
         .map_err(|error| EncodeError(in_words(error)))
 }
 
-fn encode_v5(packet: &Packet, out: &mut BytesMut) -> Result<usize, mqttbytes::Error> {
-    match packet {
+/// A client's packet in 5.0; `None` for a broker's.
+fn encode_v5(packet: &Packet, out: &mut BytesMut) -> Option<Result<usize, mqttbytes::Error>> {
+    Some(match packet {
         Packet::Connect(connect) => write_connect(|buffer| connect.write(buffer), out),
-        // mqttbytes omits the property length of a CONNACK without properties, which its own
-        // reader (rightly) refuses.
-        Packet::ConnAck(connack) if connack.properties.is_none() => v5::ConnAck {
-            properties: Some(v5::ConnAckProperties::new()),
-            ..connack.clone()
-        }
-        .write(out),
-        Packet::ConnAck(connack) => connack.write(out),
         Packet::Publish(publish) => publish.write(out),
         Packet::PubAck(ack) => ack.write(out),
         Packet::PubRec(ack) => ack.write(out),
         Packet::PubRel(ack) => ack.write(out),
         Packet::PubComp(ack) => ack.write(out),
         Packet::Subscribe(subscribe) => subscribe.write(out),
-        Packet::SubAck(suback) => suback.write(out),
         Packet::Unsubscribe(unsubscribe) => unsubscribe.write(out),
-        Packet::UnsubAck(unsuback) => unsuback.write(out),
         Packet::PingReq => v5::PingReq.write(out),
-        Packet::PingResp => v5::PingResp.write(out),
         Packet::Disconnect(disconnect) => disconnect.write(out),
-    }
+        Packet::ConnAck(_) | Packet::SubAck(_) | Packet::UnsubAck(_) | Packet::PingResp => {
+            return None
+        }
+    })
 }
 
-fn encode_v3(packet: &Packet, out: &mut BytesMut) -> Result<usize, mqttbytes::Error> {
-    match packet {
+/// A client's packet in 3.1.1; `None` for a broker's.
+fn encode_v3(packet: &Packet, out: &mut BytesMut) -> Option<Result<usize, mqttbytes::Error>> {
+    Some(match packet {
         Packet::Connect(connect) => {
             let connect = v4::Connect {
                 protocol: mqttbytes::Protocol::V4,
@@ -261,10 +260,6 @@ fn encode_v3(packet: &Packet, out: &mut BytesMut) -> Result<usize, mqttbytes::Er
                 }),
             };
             write_connect(|buffer| connect.write(buffer), out)
-        }
-        Packet::ConnAck(connack) => {
-            let code = v3_connect_return(connack.code)?;
-            v4::ConnAck::new(code, connack.session_present).write(out)
         }
         Packet::Publish(publish) => v4::Publish {
             dup: publish.dup,
@@ -288,7 +283,41 @@ fn encode_v3(packet: &Packet, out: &mut BytesMut) -> Result<usize, mqttbytes::Er
                 .collect(),
         }
         .write(out),
-        Packet::SubAck(suback) => v4::SubAck::new(
+        Packet::Unsubscribe(unsubscribe) => v4::Unsubscribe {
+            pkid: unsubscribe.pkid,
+            topics: unsubscribe.filters.clone(),
+        }
+        .write(out),
+        Packet::PingReq => v4::PingReq.write(out),
+        Packet::Disconnect(_) => v4::Disconnect.write(out),
+        Packet::ConnAck(_) | Packet::SubAck(_) | Packet::UnsubAck(_) | Packet::PingResp => {
+            return None
+        }
+    })
+}
+
+/// [`encode`] for the unit tests' scripted broker: a broker's packets too.
+#[cfg(test)]
+pub(crate) fn encode_as_broker(
+    packet: &Packet,
+    version: Version,
+    out: &mut BytesMut,
+) -> Result<(), EncodeError> {
+    let written = match (packet, version) {
+        // mqttbytes omits the property length of a CONNACK without properties, which its own
+        // reader (rightly) refuses.
+        (Packet::ConnAck(connack), Version::V5) if connack.properties.is_none() => v5::ConnAck {
+            properties: Some(v5::ConnAckProperties::new()),
+            ..connack.clone()
+        }
+        .write(out),
+        (Packet::ConnAck(connack), Version::V5) => connack.write(out),
+        (Packet::SubAck(suback), Version::V5) => suback.write(out),
+        (Packet::UnsubAck(unsuback), Version::V5) => unsuback.write(out),
+        (Packet::PingResp, Version::V5) => v5::PingResp.write(out),
+        (Packet::ConnAck(connack), Version::V3_1_1) => v3_connect_return(connack.code)
+            .and_then(|code| v4::ConnAck::new(code, connack.session_present).write(out)),
+        (Packet::SubAck(suback), Version::V3_1_1) => v4::SubAck::new(
             suback.pkid,
             suback
                 .return_codes
@@ -300,16 +329,15 @@ fn encode_v3(packet: &Packet, out: &mut BytesMut) -> Result<usize, mqttbytes::Er
                 .collect(),
         )
         .write(out),
-        Packet::Unsubscribe(unsubscribe) => v4::Unsubscribe {
-            pkid: unsubscribe.pkid,
-            topics: unsubscribe.filters.clone(),
+        (Packet::UnsubAck(unsuback), Version::V3_1_1) => {
+            v4::UnsubAck::new(unsuback.pkid).write(out)
         }
-        .write(out),
-        Packet::UnsubAck(unsuback) => v4::UnsubAck::new(unsuback.pkid).write(out),
-        Packet::PingReq => v4::PingReq.write(out),
-        Packet::PingResp => v4::PingResp.write(out),
-        Packet::Disconnect(_) => v4::Disconnect.write(out),
-    }
+        (Packet::PingResp, Version::V3_1_1) => v4::PingResp.write(out),
+        _ => return encode(packet, version, out),
+    };
+    written
+        .map(drop)
+        .map_err(|error| EncodeError(in_words(error)))
 }
 
 /// Writes a CONNECT through a scratch buffer; see the module notes.
@@ -333,6 +361,7 @@ pub fn granted_qos(code: SubscribeReasonCode) -> Result<QoS, ReasonCode> {
     }
 }
 
+#[cfg(test)]
 fn v3_connect_return(code: ConnectReturnCode) -> Result<v4::ConnectReturnCode, mqttbytes::Error> {
     use v4::ConnectReturnCode as V3;
     Ok(match code {

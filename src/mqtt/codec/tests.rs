@@ -5,7 +5,7 @@ use proptest::prelude::*;
 
 fn encoded(packet: &Packet, version: Version) -> Vec<u8> {
     let mut out = BytesMut::new();
-    encode(packet, version, &mut out).expect("encodes");
+    encode_as_broker(packet, version, &mut out).expect("encodes");
     out.to_vec()
 }
 
@@ -176,6 +176,15 @@ fn a_topic_that_is_not_utf8_is_named() {
         error.to_string(),
         "the broker sent a malformed packet: a topic or string that is not valid UTF-8"
     );
+}
+
+#[test]
+fn a_client_does_not_write_a_brokers_packets() {
+    for version in [Version::V3_1_1, Version::V5] {
+        let mut out = BytesMut::new();
+        assert!(encode(&Packet::PingResp, version, &mut out).is_err());
+        assert!(out.is_empty(), "nothing written");
+    }
 }
 
 #[test]
