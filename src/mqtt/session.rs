@@ -10,7 +10,7 @@
 //! `poll_transmit` still holds and closes the transport. What was in flight stays in the session,
 //! so that `connect` on a new link resumes it.
 
-use super::codec::{self, granted_qos, DecodeError, Packet, StreamDecoder};
+use super::codec::{self, granted_qos, DecodeError, EncodeError, Packet, StreamDecoder};
 use super::options::{ConnectOptions, OptionsError, Version};
 use super::reason::ReasonCode;
 use super::topic::{TopicError, TopicFilter, TopicName};
@@ -823,12 +823,10 @@ impl Session {
                 in_flight.sent_at = now;
             }
         }
-        let mut requests: Vec<(u16, Packet)> = (self.requests.iter())
-            .map(|(pkid, request)| (*pkid, request.packet.clone()))
-            .collect();
-        requests.sort_by_key(|(pkid, _)| *pkid);
-        for (_, packet) in requests {
-            self.send(&packet, now);
+        let mut pkids: Vec<u16> = self.requests.keys().copied().collect();
+        pkids.sort_unstable();
+        for pkid in pkids {
+            self.send_request(pkid, now);
         }
     }
 
@@ -1026,8 +1024,7 @@ impl Session {
     fn request(&mut self, packet: Packet, now: Millis) -> RequestId {
         let (id, pkid) = self.store_request(packet);
         if self.state == State::Connected {
-            let packet = self.requests[&pkid].packet.clone();
-            self.send(&packet, now);
+            self.send_request(pkid, now);
         }
         id
     }
@@ -1063,7 +1060,21 @@ impl Session {
     }
 
     fn send(&mut self, packet: &Packet, now: Millis) {
-        if let Err(error) = codec::encode(packet, self.options.version, &mut self.transmit) {
+        let encoded = codec::encode(packet, self.options.version, &mut self.transmit);
+        self.sent(encoded, now);
+    }
+
+    /// Sends the stored request `pkid` from where it is kept (no copy of the packet, which
+    /// would also make the app ship a clone of every packet kind).
+    fn send_request(&mut self, pkid: u16, now: Millis) {
+        if let Some(request) = self.requests.get(&pkid) {
+            let encoded = codec::encode(&request.packet, self.options.version, &mut self.transmit);
+            self.sent(encoded, now);
+        }
+    }
+
+    fn sent(&mut self, encoded: Result<(), EncodeError>, now: Millis) {
+        if let Err(error) = encoded {
             // Only reachable through a bug: inputs are validated before they become packets.
             self.end(DisconnectReason::ProtocolViolation(error.to_string()));
             return;
