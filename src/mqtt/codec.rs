@@ -22,19 +22,25 @@
 
 use super::options::Version;
 use super::reason::{from_v3_connect_return, ReasonCode};
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use mqttbytes::v4;
 pub use mqttbytes::v5::Packet;
 use mqttbytes::v5::{self, ConnectReturnCode, SubscribeReasonCode};
-use mqttbytes::{PacketType, QoS};
+use mqttbytes::{FixedHeader, PacketType, QoS};
 use std::fmt;
 
 /// Why bytes from the broker could not be read as MQTT. The stream cannot be resynchronised
 /// after any of these: the link must close.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecodeError {
-    TooLarge { size: usize, max: usize },
+    TooLarge {
+        size: usize,
+        max: usize,
+    },
     Malformed(String),
+    /// A packet only a client sends (CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ), by name: it is
+    /// refused whatever it holds, so it is not read.
+    FromClient(&'static str),
 }
 
 impl fmt::Display for DecodeError {
@@ -45,6 +51,9 @@ impl fmt::Display for DecodeError {
                 "the broker sent a packet of {size} bytes, over this client's limit of {max}"
             ),
             Self::Malformed(what) => write!(f, "the broker sent a malformed packet: {what}"),
+            Self::FromClient(name) => {
+                write!(f, "the broker sent {name}, which only a client may send")
+            }
         }
     }
 }
@@ -93,8 +102,21 @@ impl StreamDecoder {
         self.buffer.clear();
     }
 
-    /// The next whole packet, `None` until enough bytes have come.
+    /// The next whole packet from the broker, `None` until enough bytes have come. A packet
+    /// only a client sends is [`DecodeError::FromClient`].
     pub fn next_packet(&mut self) -> Result<Option<Packet>, DecodeError> {
+        self.next_with(read_from_broker)
+    }
+
+    /// The next whole packet of any kind: the unit tests' scripted broker reads what the session
+    /// sends with it.
+    #[cfg(test)]
+    pub(crate) fn next_any_packet(&mut self) -> Result<Option<Packet>, DecodeError> {
+        self.next_with(read_any)
+    }
+
+    /// Frames the next packet and reads it with `read`.
+    fn next_with(&mut self, read: FrameReader) -> Result<Option<Packet>, DecodeError> {
         let header = match mqttbytes::check(self.buffer.iter(), self.max_packet_size) {
             Ok(header) => header,
             Err(mqttbytes::Error::InsufficientBytes(_)) => return Ok(None),
@@ -113,21 +135,16 @@ impl StreamDecoder {
                 .read_short_v5_disconnect(header.frame_length())
                 .map(Some);
         }
-        let max = self.max_packet_size;
-        if self.version == Version::V5 && first_byte == 0x20 && header.frame_length() == 4 {
-            // A 5.0 CONNACK always has a property length. One without is a 3.1.1 broker's
-            // answer to a 5.0 CONNECT, most often "unacceptable protocol version" (1).
-            return v4::read(&mut self.buffer, max)
-                .map(|packet| Some(from_v3(packet)))
-                .map_err(malformed);
-        }
-        match self.version {
-            Version::V5 => v5::read(&mut self.buffer, max).map_err(malformed),
-            Version::V3_1_1 => v4::read(&mut self.buffer, max)
-                .map(from_v3)
-                .map_err(malformed),
-        }
-        .map(Some)
+        // A 5.0 CONNACK always has a property length. One without is a 3.1.1 broker's answer
+        // to a 5.0 CONNECT, most often "unacceptable protocol version" (1).
+        let v3_connack = first_byte == 0x20 && header.frame_length() == 4;
+        let version = if v3_connack {
+            Version::V3_1_1
+        } else {
+            self.version
+        };
+        let frame = self.buffer.split_to(header.frame_length()).freeze();
+        read(version, header, frame).map(Some)
     }
 
     /// A 5.0 DISCONNECT of remaining length 0 or 1: the reason code, when present, without
@@ -140,6 +157,83 @@ impl StreamDecoder {
         }
         Ok(Packet::Disconnect(disconnect))
     }
+}
+
+/// Reads one whole frame (fixed header included) as a packet of `version`.
+type FrameReader = fn(Version, FixedHeader, Bytes) -> Result<Packet, DecodeError>;
+
+/// A packet a broker sends, read by mqttbytes' reader for its kind alone: `v5::read` and
+/// `v4::read` would make the app ship the readers of a client's packets too (4.3 KB gzip,
+/// CONNECT's above all).
+fn read_from_broker(
+    version: Version,
+    header: FixedHeader,
+    frame: Bytes,
+) -> Result<Packet, DecodeError> {
+    let kind = header.packet_type().map_err(malformed)?;
+    let packet = match (version, kind) {
+        (
+            _,
+            PacketType::Connect
+            | PacketType::Subscribe
+            | PacketType::Unsubscribe
+            | PacketType::PingReq,
+        ) => return Err(DecodeError::FromClient(type_name(kind))),
+        (_, PacketType::PingResp) => Ok(Packet::PingResp),
+        (Version::V3_1_1, PacketType::Disconnect) => Ok(Packet::Disconnect(v5::Disconnect::new())),
+        // Only those may end with their fixed header, as mqttbytes' read has it.
+        _ if frame.len() == 2 => Err(mqttbytes::Error::PayloadRequired),
+        (Version::V5, PacketType::ConnAck) => v5::ConnAck::read(header, frame).map(Packet::ConnAck),
+        (Version::V5, PacketType::Publish) => v5::Publish::read(header, frame).map(Packet::Publish),
+        (Version::V5, PacketType::PubAck) => v5::PubAck::read(header, frame).map(Packet::PubAck),
+        (Version::V5, PacketType::PubRec) => v5::PubRec::read(header, frame).map(Packet::PubRec),
+        (Version::V5, PacketType::PubRel) => v5::PubRel::read(header, frame).map(Packet::PubRel),
+        (Version::V5, PacketType::PubComp) => v5::PubComp::read(header, frame).map(Packet::PubComp),
+        (Version::V5, PacketType::SubAck) => v5::SubAck::read(header, frame).map(Packet::SubAck),
+        (Version::V5, PacketType::UnsubAck) => {
+            v5::UnsubAck::read(header, frame).map(Packet::UnsubAck)
+        }
+        (Version::V5, PacketType::Disconnect) => {
+            v5::Disconnect::read(header, frame).map(Packet::Disconnect)
+        }
+        (Version::V3_1_1, PacketType::ConnAck) => v4::ConnAck::read(header, frame)
+            .map(v4::Packet::ConnAck)
+            .map(from_v3),
+        (Version::V3_1_1, PacketType::Publish) => v4::Publish::read(header, frame)
+            .map(v4::Packet::Publish)
+            .map(from_v3),
+        (Version::V3_1_1, PacketType::PubAck) => v4::PubAck::read(header, frame)
+            .map(v4::Packet::PubAck)
+            .map(from_v3),
+        (Version::V3_1_1, PacketType::PubRec) => v4::PubRec::read(header, frame)
+            .map(v4::Packet::PubRec)
+            .map(from_v3),
+        (Version::V3_1_1, PacketType::PubRel) => v4::PubRel::read(header, frame)
+            .map(v4::Packet::PubRel)
+            .map(from_v3),
+        (Version::V3_1_1, PacketType::PubComp) => v4::PubComp::read(header, frame)
+            .map(v4::Packet::PubComp)
+            .map(from_v3),
+        (Version::V3_1_1, PacketType::SubAck) => v4::SubAck::read(header, frame)
+            .map(v4::Packet::SubAck)
+            .map(from_v3),
+        (Version::V3_1_1, PacketType::UnsubAck) => v4::UnsubAck::read(header, frame)
+            .map(v4::Packet::UnsubAck)
+            .map(from_v3),
+    };
+    packet.map_err(malformed)
+}
+
+/// A packet of any kind, read by mqttbytes' `read`.
+#[cfg(test)]
+fn read_any(version: Version, _: FixedHeader, frame: Bytes) -> Result<Packet, DecodeError> {
+    let mut frame = BytesMut::from(frame);
+    let max = frame.len();
+    match version {
+        Version::V5 => v5::read(&mut frame, max),
+        Version::V3_1_1 => v4::read(&mut frame, max).map(from_v3),
+    }
+    .map_err(malformed)
 }
 
 fn malformed(error: mqttbytes::Error) -> DecodeError {
@@ -477,6 +571,11 @@ pub fn packet_name(packet: &Packet) -> &'static str {
         Packet::PingResp => PacketType::PingResp,
         Packet::Disconnect(_) => PacketType::Disconnect,
     };
+    type_name(kind)
+}
+
+/// The name of a packet type, for messages.
+fn type_name(kind: PacketType) -> &'static str {
     [
         "CONNECT",
         "CONNACK",

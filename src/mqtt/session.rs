@@ -629,10 +629,11 @@ impl Session {
             match self.decoder.next_packet() {
                 Ok(Some(packet)) => self.handle_packet(packet, now),
                 Ok(None) => break,
+                Err(DecodeError::FromClient(name)) => self.unexpected_packet(name, now),
                 Err(error) => {
                     let code = match error {
                         DecodeError::TooLarge { .. } => DisconnectReasonCode::PacketTooLarge,
-                        DecodeError::Malformed(_) => DisconnectReasonCode::MalformedPacket,
+                        _ => DisconnectReasonCode::MalformedPacket,
                     };
                     self.violation(code, error.to_string(), now);
                 }
@@ -714,14 +715,7 @@ impl Session {
             match packet {
                 Packet::ConnAck(connack) => self.handle_connack(connack, now),
                 Packet::Disconnect(disconnect) => self.handle_server_disconnect(disconnect),
-                other => self.violation(
-                    DisconnectReasonCode::ProtocolError,
-                    format!(
-                        "the server answered CONNECT with {}, not CONNACK",
-                        codec::packet_name(&other)
-                    ),
-                    now,
-                ),
+                other => self.unexpected_packet(codec::packet_name(&other), now),
             }
             return;
         }
@@ -740,15 +734,19 @@ impl Session {
             Packet::UnsubAck(unsuback) => self.handle_unsuback(unsuback),
             Packet::PingResp => self.ping_sent_at = None,
             Packet::Disconnect(disconnect) => self.handle_server_disconnect(disconnect),
-            other => self.violation(
-                DisconnectReasonCode::ProtocolError,
-                format!(
-                    "the broker sent {}, which only a client may send",
-                    codec::packet_name(&other)
-                ),
-                now,
-            ),
+            other => self.unexpected_packet(codec::packet_name(&other), now),
         }
+    }
+
+    /// A packet the broker may not send now: anything but CONNACK (or DISCONNECT) in answer to
+    /// CONNECT, or a packet only a client sends.
+    fn unexpected_packet(&mut self, name: &str, now: Millis) {
+        let what = if self.state == State::Connecting {
+            format!("the server answered CONNECT with {name}, not CONNACK")
+        } else {
+            format!("the broker sent {name}, which only a client may send")
+        };
+        self.violation(DisconnectReasonCode::ProtocolError, what, now);
     }
 
     fn handle_connack(&mut self, connack: ConnAck, now: Millis) {

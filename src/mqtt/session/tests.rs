@@ -26,7 +26,7 @@ impl Broker {
         }
         let mut packets = Vec::new();
         while let Some(packet) = decoder
-            .next_packet()
+            .next_any_packet()
             .expect("the session sends valid packets")
         {
             packets.push(packet);
