@@ -653,12 +653,13 @@ impl Session {
                 Ok(Some(packet)) => self.handle_packet(packet, now),
                 Ok(None) => break,
                 Err(DecodeError::FromClient(name)) => self.unexpected_packet(name, now),
-                Err(error) => {
-                    let code = match error {
-                        DecodeError::TooLarge { .. } => DisconnectReasonCode::PacketTooLarge,
-                        _ => DisconnectReasonCode::MalformedPacket,
-                    };
-                    self.violation(code, error.to_string(), now);
+                Err(error @ DecodeError::TooLarge { .. }) => {
+                    let what = error.to_string();
+                    self.violation(DisconnectReasonCode::PacketTooLarge, what, now);
+                }
+                Err(error @ DecodeError::Malformed(_)) => {
+                    let what = error.to_string();
+                    self.violation(DisconnectReasonCode::MalformedPacket, what, now);
                 }
             }
         }
