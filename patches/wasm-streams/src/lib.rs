@@ -1,9 +1,10 @@
 //! Stands in for wasm-streams 0.5, which leptos pulls in through server_fn (leptos turns on
 //! server_fn's `browser` feature, with no way to turn it off). wasm-streams exports three JS
 //! classes with `#[wasm_bindgen]` (`IntoUnderlyingSource`, `IntoUnderlyingByteSource`,
-//! `IntoUnderlyingSink`), and exports survive linking, so every page paid for them (about 10 KB
-//! of wasm and 2 KB of JS) though only server functions' streaming bodies use them. This app
-//! has no server functions: here is the same API server_fn names, and calling it aborts.
+//! `IntoUnderlyingSink`), and exports survive linking, so every page paid for them (6.5 KB gzip:
+//! 5.8 KB of wasm, 0.7 KB of JS, measured 2026-11-26) though only server functions' streaming
+//! bodies use them. This app has no server functions: here is the same API server_fn names, and
+//! calling it aborts.
 
 use futures_util::stream::{Empty, Stream};
 use web_sys::wasm_bindgen::JsValue;
