@@ -18,23 +18,29 @@
 //!   1, unacceptable protocol version), which mqttbytes' 5.0 reader calls malformed: it is read
 //!   as the refusal it is;
 //! - a 5.0 CONNACK without properties is written without its property length, which its own
-//!   reader then refuses: an empty property list is written instead.
+//!   reader then refuses: the tests' scripted broker writes an empty property list instead.
 
 use super::options::Version;
 use super::reason::{from_v3_connect_return, ReasonCode};
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use mqttbytes::v4;
 pub use mqttbytes::v5::Packet;
 use mqttbytes::v5::{self, ConnectReturnCode, SubscribeReasonCode};
-use mqttbytes::{PacketType, QoS};
+use mqttbytes::{FixedHeader, PacketType, QoS};
 use std::fmt;
 
 /// Why bytes from the broker could not be read as MQTT. The stream cannot be resynchronised
 /// after any of these: the link must close.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecodeError {
-    TooLarge { size: usize, max: usize },
+    TooLarge {
+        size: usize,
+        max: usize,
+    },
     Malformed(String),
+    /// A packet only a client sends (CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ), by name: it is
+    /// refused whatever it holds, so it is not read.
+    FromClient(&'static str),
 }
 
 impl fmt::Display for DecodeError {
@@ -45,6 +51,9 @@ impl fmt::Display for DecodeError {
                 "the broker sent a packet of {size} bytes, over this client's limit of {max}"
             ),
             Self::Malformed(what) => write!(f, "the broker sent a malformed packet: {what}"),
+            Self::FromClient(name) => {
+                write!(f, "the broker sent {name}, which only a client may send")
+            }
         }
     }
 }
@@ -93,8 +102,21 @@ impl StreamDecoder {
         self.buffer.clear();
     }
 
-    /// The next whole packet, `None` until enough bytes have come.
+    /// The next whole packet from the broker, `None` until enough bytes have come. A packet
+    /// only a client sends is [`DecodeError::FromClient`].
     pub fn next_packet(&mut self) -> Result<Option<Packet>, DecodeError> {
+        self.next_with(read_from_broker)
+    }
+
+    /// The next whole packet of any kind: the unit tests' scripted broker reads what the session
+    /// sends with it.
+    #[cfg(test)]
+    pub(crate) fn next_any_packet(&mut self) -> Result<Option<Packet>, DecodeError> {
+        self.next_with(read_any)
+    }
+
+    /// Frames the next packet and reads it with `read`.
+    fn next_with(&mut self, read: FrameReader) -> Result<Option<Packet>, DecodeError> {
         let header = match mqttbytes::check(self.buffer.iter(), self.max_packet_size) {
             Ok(header) => header,
             Err(mqttbytes::Error::InsufficientBytes(_)) => return Ok(None),
@@ -113,21 +135,16 @@ impl StreamDecoder {
                 .read_short_v5_disconnect(header.frame_length())
                 .map(Some);
         }
-        let max = self.max_packet_size;
-        if self.version == Version::V5 && first_byte == 0x20 && header.frame_length() == 4 {
-            // A 5.0 CONNACK always has a property length. One without is a 3.1.1 broker's
-            // answer to a 5.0 CONNECT, most often "unacceptable protocol version" (1).
-            return v4::read(&mut self.buffer, max)
-                .map(|packet| Some(from_v3(packet)))
-                .map_err(malformed);
-        }
-        match self.version {
-            Version::V5 => v5::read(&mut self.buffer, max).map_err(malformed),
-            Version::V3_1_1 => v4::read(&mut self.buffer, max)
-                .map(from_v3)
-                .map_err(malformed),
-        }
-        .map(Some)
+        // A 5.0 CONNACK always has a property length. One without is a 3.1.1 broker's answer
+        // to a 5.0 CONNECT, most often "unacceptable protocol version" (1).
+        let v3_connack = first_byte == 0x20 && header.frame_length() == 4;
+        let version = if v3_connack {
+            Version::V3_1_1
+        } else {
+            self.version
+        };
+        let frame = self.buffer.split_to(header.frame_length()).freeze();
+        read(version, header, frame).map(Some)
     }
 
     /// A 5.0 DISCONNECT of remaining length 0 or 1: the reason code, when present, without
@@ -140,6 +157,83 @@ impl StreamDecoder {
         }
         Ok(Packet::Disconnect(disconnect))
     }
+}
+
+/// Reads one whole frame (fixed header included) as a packet of `version`.
+type FrameReader = fn(Version, FixedHeader, Bytes) -> Result<Packet, DecodeError>;
+
+/// A packet a broker sends, read by mqttbytes' reader for its kind alone: `v5::read` and
+/// `v4::read` would make the app ship the readers of a client's packets too (4.3 KB gzip,
+/// CONNECT's above all).
+fn read_from_broker(
+    version: Version,
+    header: FixedHeader,
+    frame: Bytes,
+) -> Result<Packet, DecodeError> {
+    let kind = header.packet_type().map_err(malformed)?;
+    let packet = match (version, kind) {
+        (
+            _,
+            PacketType::Connect
+            | PacketType::Subscribe
+            | PacketType::Unsubscribe
+            | PacketType::PingReq,
+        ) => return Err(DecodeError::FromClient(type_name(kind))),
+        (_, PacketType::PingResp) => Ok(Packet::PingResp),
+        (Version::V3_1_1, PacketType::Disconnect) => Ok(Packet::Disconnect(v5::Disconnect::new())),
+        // Only those may end with their fixed header, as mqttbytes' read has it.
+        _ if frame.len() == 2 => Err(mqttbytes::Error::PayloadRequired),
+        (Version::V5, PacketType::ConnAck) => v5::ConnAck::read(header, frame).map(Packet::ConnAck),
+        (Version::V5, PacketType::Publish) => v5::Publish::read(header, frame).map(Packet::Publish),
+        (Version::V5, PacketType::PubAck) => v5::PubAck::read(header, frame).map(Packet::PubAck),
+        (Version::V5, PacketType::PubRec) => v5::PubRec::read(header, frame).map(Packet::PubRec),
+        (Version::V5, PacketType::PubRel) => v5::PubRel::read(header, frame).map(Packet::PubRel),
+        (Version::V5, PacketType::PubComp) => v5::PubComp::read(header, frame).map(Packet::PubComp),
+        (Version::V5, PacketType::SubAck) => v5::SubAck::read(header, frame).map(Packet::SubAck),
+        (Version::V5, PacketType::UnsubAck) => {
+            v5::UnsubAck::read(header, frame).map(Packet::UnsubAck)
+        }
+        (Version::V5, PacketType::Disconnect) => {
+            v5::Disconnect::read(header, frame).map(Packet::Disconnect)
+        }
+        (Version::V3_1_1, PacketType::ConnAck) => v4::ConnAck::read(header, frame)
+            .map(v4::Packet::ConnAck)
+            .map(from_v3),
+        (Version::V3_1_1, PacketType::Publish) => v4::Publish::read(header, frame)
+            .map(v4::Packet::Publish)
+            .map(from_v3),
+        (Version::V3_1_1, PacketType::PubAck) => v4::PubAck::read(header, frame)
+            .map(v4::Packet::PubAck)
+            .map(from_v3),
+        (Version::V3_1_1, PacketType::PubRec) => v4::PubRec::read(header, frame)
+            .map(v4::Packet::PubRec)
+            .map(from_v3),
+        (Version::V3_1_1, PacketType::PubRel) => v4::PubRel::read(header, frame)
+            .map(v4::Packet::PubRel)
+            .map(from_v3),
+        (Version::V3_1_1, PacketType::PubComp) => v4::PubComp::read(header, frame)
+            .map(v4::Packet::PubComp)
+            .map(from_v3),
+        (Version::V3_1_1, PacketType::SubAck) => v4::SubAck::read(header, frame)
+            .map(v4::Packet::SubAck)
+            .map(from_v3),
+        (Version::V3_1_1, PacketType::UnsubAck) => v4::UnsubAck::read(header, frame)
+            .map(v4::Packet::UnsubAck)
+            .map(from_v3),
+    };
+    packet.map_err(malformed)
+}
+
+/// A packet of any kind, read by mqttbytes' `read`.
+#[cfg(test)]
+fn read_any(version: Version, _: FixedHeader, frame: Bytes) -> Result<Packet, DecodeError> {
+    let mut frame = BytesMut::from(frame);
+    let max = frame.len();
+    match version {
+        Version::V5 => v5::read(&mut frame, max),
+        Version::V3_1_1 => v4::read(&mut frame, max).map(from_v3),
+    }
+    .map_err(malformed)
 }
 
 fn malformed(error: mqttbytes::Error) -> DecodeError {
@@ -204,45 +298,44 @@ fn check_fixed_header_flags(first_byte: u8) -> Result<(), DecodeError> {
     }
 }
 
-/// Appends `packet` to `out` in the wire format of `version`.
+/// Appends `packet` to `out` in the wire format of `version`: only packets a client sends. A
+/// broker's own (CONNACK, SUBACK, UNSUBACK, PINGRESP) are refused, so that the app does not ship
+/// their writers; the unit tests' scripted broker writes them with `encode_as_broker`.
 pub fn encode(packet: &Packet, version: Version, out: &mut BytesMut) -> Result<(), EncodeError> {
-    let result = match version {
+    let written = match version {
         Version::V5 => encode_v5(packet, out),
         Version::V3_1_1 => encode_v3(packet, out),
     };
-    result
+    let Some(written) = written else {
+        return Err(EncodeError("a packet only a broker sends".to_string()));
+    };
+    written
         .map(drop)
         .map_err(|error| EncodeError(in_words(error)))
 }
 
-fn encode_v5(packet: &Packet, out: &mut BytesMut) -> Result<usize, mqttbytes::Error> {
-    match packet {
+/// A client's packet in 5.0; `None` for a broker's.
+fn encode_v5(packet: &Packet, out: &mut BytesMut) -> Option<Result<usize, mqttbytes::Error>> {
+    Some(match packet {
         Packet::Connect(connect) => write_connect(|buffer| connect.write(buffer), out),
-        // mqttbytes omits the property length of a CONNACK without properties, which its own
-        // reader (rightly) refuses.
-        Packet::ConnAck(connack) if connack.properties.is_none() => v5::ConnAck {
-            properties: Some(v5::ConnAckProperties::new()),
-            ..connack.clone()
-        }
-        .write(out),
-        Packet::ConnAck(connack) => connack.write(out),
         Packet::Publish(publish) => publish.write(out),
         Packet::PubAck(ack) => ack.write(out),
         Packet::PubRec(ack) => ack.write(out),
         Packet::PubRel(ack) => ack.write(out),
         Packet::PubComp(ack) => ack.write(out),
         Packet::Subscribe(subscribe) => subscribe.write(out),
-        Packet::SubAck(suback) => suback.write(out),
         Packet::Unsubscribe(unsubscribe) => unsubscribe.write(out),
-        Packet::UnsubAck(unsuback) => unsuback.write(out),
         Packet::PingReq => v5::PingReq.write(out),
-        Packet::PingResp => v5::PingResp.write(out),
         Packet::Disconnect(disconnect) => disconnect.write(out),
-    }
+        Packet::ConnAck(_) | Packet::SubAck(_) | Packet::UnsubAck(_) | Packet::PingResp => {
+            return None
+        }
+    })
 }
 
-fn encode_v3(packet: &Packet, out: &mut BytesMut) -> Result<usize, mqttbytes::Error> {
-    match packet {
+/// A client's packet in 3.1.1; `None` for a broker's.
+fn encode_v3(packet: &Packet, out: &mut BytesMut) -> Option<Result<usize, mqttbytes::Error>> {
+    Some(match packet {
         Packet::Connect(connect) => {
             let connect = v4::Connect {
                 protocol: mqttbytes::Protocol::V4,
@@ -261,10 +354,6 @@ fn encode_v3(packet: &Packet, out: &mut BytesMut) -> Result<usize, mqttbytes::Er
                 }),
             };
             write_connect(|buffer| connect.write(buffer), out)
-        }
-        Packet::ConnAck(connack) => {
-            let code = v3_connect_return(connack.code)?;
-            v4::ConnAck::new(code, connack.session_present).write(out)
         }
         Packet::Publish(publish) => v4::Publish {
             dup: publish.dup,
@@ -288,7 +377,41 @@ fn encode_v3(packet: &Packet, out: &mut BytesMut) -> Result<usize, mqttbytes::Er
                 .collect(),
         }
         .write(out),
-        Packet::SubAck(suback) => v4::SubAck::new(
+        Packet::Unsubscribe(unsubscribe) => v4::Unsubscribe {
+            pkid: unsubscribe.pkid,
+            topics: unsubscribe.filters.clone(),
+        }
+        .write(out),
+        Packet::PingReq => v4::PingReq.write(out),
+        Packet::Disconnect(_) => v4::Disconnect.write(out),
+        Packet::ConnAck(_) | Packet::SubAck(_) | Packet::UnsubAck(_) | Packet::PingResp => {
+            return None
+        }
+    })
+}
+
+/// [`encode`] for the unit tests' scripted broker: a broker's packets too.
+#[cfg(test)]
+pub(crate) fn encode_as_broker(
+    packet: &Packet,
+    version: Version,
+    out: &mut BytesMut,
+) -> Result<(), EncodeError> {
+    let written = match (packet, version) {
+        // mqttbytes omits the property length of a CONNACK without properties, which its own
+        // reader (rightly) refuses.
+        (Packet::ConnAck(connack), Version::V5) if connack.properties.is_none() => v5::ConnAck {
+            properties: Some(v5::ConnAckProperties::new()),
+            ..connack.clone()
+        }
+        .write(out),
+        (Packet::ConnAck(connack), Version::V5) => connack.write(out),
+        (Packet::SubAck(suback), Version::V5) => suback.write(out),
+        (Packet::UnsubAck(unsuback), Version::V5) => unsuback.write(out),
+        (Packet::PingResp, Version::V5) => v5::PingResp.write(out),
+        (Packet::ConnAck(connack), Version::V3_1_1) => v3_connect_return(connack.code)
+            .and_then(|code| v4::ConnAck::new(code, connack.session_present).write(out)),
+        (Packet::SubAck(suback), Version::V3_1_1) => v4::SubAck::new(
             suback.pkid,
             suback
                 .return_codes
@@ -300,16 +423,15 @@ fn encode_v3(packet: &Packet, out: &mut BytesMut) -> Result<usize, mqttbytes::Er
                 .collect(),
         )
         .write(out),
-        Packet::Unsubscribe(unsubscribe) => v4::Unsubscribe {
-            pkid: unsubscribe.pkid,
-            topics: unsubscribe.filters.clone(),
+        (Packet::UnsubAck(unsuback), Version::V3_1_1) => {
+            v4::UnsubAck::new(unsuback.pkid).write(out)
         }
-        .write(out),
-        Packet::UnsubAck(unsuback) => v4::UnsubAck::new(unsuback.pkid).write(out),
-        Packet::PingReq => v4::PingReq.write(out),
-        Packet::PingResp => v4::PingResp.write(out),
-        Packet::Disconnect(_) => v4::Disconnect.write(out),
-    }
+        (Packet::PingResp, Version::V3_1_1) => v4::PingResp.write(out),
+        _ => return encode(packet, version, out),
+    };
+    written
+        .map(drop)
+        .map_err(|error| EncodeError(in_words(error)))
 }
 
 /// Writes a CONNECT through a scratch buffer; see the module notes.
@@ -333,6 +455,7 @@ pub fn granted_qos(code: SubscribeReasonCode) -> Result<QoS, ReasonCode> {
     }
 }
 
+#[cfg(test)]
 fn v3_connect_return(code: ConnectReturnCode) -> Result<v4::ConnectReturnCode, mqttbytes::Error> {
     use v4::ConnectReturnCode as V3;
     Ok(match code {
@@ -448,6 +571,11 @@ pub fn packet_name(packet: &Packet) -> &'static str {
         Packet::PingResp => PacketType::PingResp,
         Packet::Disconnect(_) => PacketType::Disconnect,
     };
+    type_name(kind)
+}
+
+/// The name of a packet type, for messages.
+fn type_name(kind: PacketType) -> &'static str {
     [
         "CONNECT",
         "CONNACK",

@@ -10,14 +10,14 @@
 //! `poll_transmit` still holds and closes the transport. What was in flight stays in the session,
 //! so that `connect` on a new link resumes it.
 
-use super::codec::{self, granted_qos, DecodeError, Packet, StreamDecoder};
+use super::codec::{self, granted_qos, DecodeError, EncodeError, Packet, StreamDecoder};
 use super::options::{ConnectOptions, OptionsError, Version};
 use super::reason::ReasonCode;
 use super::topic::{TopicError, TopicFilter, TopicName};
 use bytes::{Bytes, BytesMut};
 use mqttbytes::v5::{self, ConnAck, ConnectReturnCode, DisconnectReasonCode};
 use mqttbytes::QoS;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
@@ -289,6 +289,31 @@ struct InFlight {
     closes: u8,
 }
 
+/// Filters and their QoS, sorted by filter: a sorted Vec rather than a BTreeMap, since a client
+/// has a few and BTreeMap's code cost the release wasm 2.6 KB gzip.
+#[derive(Default)]
+struct Granted(Vec<(String, QoS)>);
+
+impl Granted {
+    fn insert(&mut self, filter: &str, qos: QoS) {
+        match self.find(filter) {
+            Ok(at) => self.0[at].1 = qos,
+            Err(at) => self.0.insert(at, (filter.to_string(), qos)),
+        }
+    }
+
+    fn remove(&mut self, filter: &str) {
+        if let Ok(at) = self.find(filter) {
+            self.0.remove(at);
+        }
+    }
+
+    fn find(&self, filter: &str) -> Result<usize, usize> {
+        self.0
+            .binary_search_by(|(known, _)| known.as_str().cmp(filter))
+    }
+}
+
 /// A SUBSCRIBE or UNSUBSCRIBE awaiting its acknowledgement.
 struct Request {
     id: RequestId,
@@ -342,7 +367,7 @@ pub struct Session {
     queue: QueueStats,
     /// Filters the broker granted, with the QoS asked for: subscribed again when a reconnect
     /// finds the session gone.
-    subscriptions: BTreeMap<String, QoS>,
+    subscriptions: Granted,
     requests: HashMap<u16, Request>,
     /// Whether a CONNACK ever accepted this session.
     has_connected: bool,
@@ -374,7 +399,7 @@ impl Session {
             send_order: VecDeque::new(),
             waiting: VecDeque::new(),
             queue: QueueStats::default(),
-            subscriptions: BTreeMap::new(),
+            subscriptions: Granted::default(),
             requests: HashMap::new(),
             has_connected: false,
             incoming_qos2: HashMap::new(),
@@ -470,9 +495,7 @@ impl Session {
 
     /// The filters the broker granted, with the QoS asked for.
     pub fn subscriptions(&self) -> impl Iterator<Item = (&str, QoS)> {
-        self.subscriptions
-            .iter()
-            .map(|(filter, qos)| (filter.as_str(), *qos))
+        (self.subscriptions.0.iter()).map(|(filter, qos)| (filter.as_str(), *qos))
     }
 
     /// Starts the MQTT handshake on a transport that has just opened.
@@ -629,12 +652,14 @@ impl Session {
             match self.decoder.next_packet() {
                 Ok(Some(packet)) => self.handle_packet(packet, now),
                 Ok(None) => break,
-                Err(error) => {
-                    let code = match error {
-                        DecodeError::TooLarge { .. } => DisconnectReasonCode::PacketTooLarge,
-                        DecodeError::Malformed(_) => DisconnectReasonCode::MalformedPacket,
-                    };
-                    self.violation(code, error.to_string(), now);
+                Err(DecodeError::FromClient(name)) => self.unexpected_packet(name, now),
+                Err(error @ DecodeError::TooLarge { .. }) => {
+                    let what = error.to_string();
+                    self.violation(DisconnectReasonCode::PacketTooLarge, what, now);
+                }
+                Err(error @ DecodeError::Malformed(_)) => {
+                    let what = error.to_string();
+                    self.violation(DisconnectReasonCode::MalformedPacket, what, now);
                 }
             }
         }
@@ -714,14 +739,7 @@ impl Session {
             match packet {
                 Packet::ConnAck(connack) => self.handle_connack(connack, now),
                 Packet::Disconnect(disconnect) => self.handle_server_disconnect(disconnect),
-                other => self.violation(
-                    DisconnectReasonCode::ProtocolError,
-                    format!(
-                        "the server answered CONNECT with {}, not CONNACK",
-                        codec::packet_name(&other)
-                    ),
-                    now,
-                ),
+                other => self.unexpected_packet(codec::packet_name(&other), now),
             }
             return;
         }
@@ -740,15 +758,19 @@ impl Session {
             Packet::UnsubAck(unsuback) => self.handle_unsuback(unsuback),
             Packet::PingResp => self.ping_sent_at = None,
             Packet::Disconnect(disconnect) => self.handle_server_disconnect(disconnect),
-            other => self.violation(
-                DisconnectReasonCode::ProtocolError,
-                format!(
-                    "the broker sent {}, which only a client may send",
-                    codec::packet_name(&other)
-                ),
-                now,
-            ),
+            other => self.unexpected_packet(codec::packet_name(&other), now),
         }
+    }
+
+    /// A packet the broker may not send now: anything but CONNACK (or DISCONNECT) in answer to
+    /// CONNECT, or a packet only a client sends.
+    fn unexpected_packet(&mut self, name: &str, now: Millis) {
+        let what = if self.state == State::Connecting {
+            format!("the server answered CONNECT with {name}, not CONNACK")
+        } else {
+            format!("the broker sent {name}, which only a client may send")
+        };
+        self.violation(DisconnectReasonCode::ProtocolError, what, now);
     }
 
     fn handle_connack(&mut self, connack: ConnAck, now: Millis) {
@@ -823,23 +845,21 @@ impl Session {
                 in_flight.sent_at = now;
             }
         }
-        let mut requests: Vec<(u16, Packet)> = (self.requests.iter())
-            .map(|(pkid, request)| (*pkid, request.packet.clone()))
-            .collect();
-        requests.sort_by_key(|(pkid, _)| *pkid);
-        for (_, packet) in requests {
-            self.send(&packet, now);
+        let mut pkids: Vec<u16> = self.requests.keys().copied().collect();
+        pkids.sort_unstable();
+        for pkid in pkids {
+            self.send_request(pkid, now);
         }
     }
 
     /// Asks again for every granted filter, in one SUBSCRIBE that `resend_unacknowledged`
     /// sends with the other requests.
     fn subscribe_again(&mut self) {
-        if self.subscriptions.is_empty() {
+        if self.subscriptions.0.is_empty() {
             return;
         }
         let mut packet = v5::Subscribe::empty_subscribe();
-        for (filter, qos) in &self.subscriptions {
+        for (filter, qos) in &self.subscriptions.0 {
             packet
                 .filters
                 .push(v5::SubscribeFilter::new(filter.clone(), *qos));
@@ -938,7 +958,7 @@ impl Session {
             let outcome = (suback.return_codes.get(index))
                 .map_or(Err(ReasonCode(0x80)), |code| granted_qos(*code));
             match outcome {
-                Ok(_) => self.subscriptions.insert(filter.path.clone(), filter.qos),
+                Ok(_) => self.subscriptions.insert(&filter.path, filter.qos),
                 Err(_) => self.subscriptions.remove(&filter.path),
             };
             results.push(SubscribeResult {
@@ -1026,8 +1046,7 @@ impl Session {
     fn request(&mut self, packet: Packet, now: Millis) -> RequestId {
         let (id, pkid) = self.store_request(packet);
         if self.state == State::Connected {
-            let packet = self.requests[&pkid].packet.clone();
-            self.send(&packet, now);
+            self.send_request(pkid, now);
         }
         id
     }
@@ -1063,7 +1082,21 @@ impl Session {
     }
 
     fn send(&mut self, packet: &Packet, now: Millis) {
-        if let Err(error) = codec::encode(packet, self.options.version, &mut self.transmit) {
+        let encoded = codec::encode(packet, self.options.version, &mut self.transmit);
+        self.sent(encoded, now);
+    }
+
+    /// Sends the stored request `pkid` from where it is kept (no copy of the packet, which
+    /// would also make the app ship a clone of every packet kind).
+    fn send_request(&mut self, pkid: u16, now: Millis) {
+        if let Some(request) = self.requests.get(&pkid) {
+            let encoded = codec::encode(&request.packet, self.options.version, &mut self.transmit);
+            self.sent(encoded, now);
+        }
+    }
+
+    fn sent(&mut self, encoded: Result<(), EncodeError>, now: Millis) {
+        if let Err(error) = encoded {
             // Only reachable through a bug: inputs are validated before they become packets.
             self.end(DisconnectReason::ProtocolViolation(error.to_string()));
             return;

@@ -5,7 +5,7 @@ use proptest::prelude::*;
 
 fn encoded(packet: &Packet, version: Version) -> Vec<u8> {
     let mut out = BytesMut::new();
-    encode(packet, version, &mut out).expect("encodes");
+    encode_as_broker(packet, version, &mut out).expect("encodes");
     out.to_vec()
 }
 
@@ -17,6 +17,17 @@ fn decode_all(bytes: &[u8], version: Version) -> Result<Vec<Packet>, DecodeError
         packets.push(packet);
     }
     Ok(packets)
+}
+
+/// Every packet in `bytes`, a client's too, as the tests' scripted broker reads them.
+fn decode_any(bytes: &[u8], version: Version) -> Vec<Packet> {
+    let mut decoder = StreamDecoder::new(version, 1 << 20);
+    decoder.push(bytes);
+    let mut packets = Vec::new();
+    while let Some(packet) = decoder.next_any_packet().unwrap() {
+        packets.push(packet);
+    }
+    packets
 }
 
 fn decode_one(bytes: &[u8], version: Version) -> Result<Packet, DecodeError> {
@@ -179,6 +190,30 @@ fn a_topic_that_is_not_utf8_is_named() {
 }
 
 #[test]
+fn a_clients_packet_from_the_broker_is_named_not_read() {
+    let mut connect = v5::Connect::new("client");
+    connect.set_login("alice", "secret1");
+    for version in [Version::V3_1_1, Version::V5] {
+        for packet in [Packet::Connect(connect.clone()), Packet::PingReq] {
+            let name = packet_name(&packet);
+            assert_eq!(
+                decode_all(&encoded(&packet, version), version),
+                Err(DecodeError::FromClient(name))
+            );
+        }
+    }
+}
+
+#[test]
+fn a_client_does_not_write_a_brokers_packets() {
+    for version in [Version::V3_1_1, Version::V5] {
+        let mut out = BytesMut::new();
+        assert!(encode(&Packet::PingResp, version, &mut out).is_err());
+        assert!(out.is_empty(), "nothing written");
+    }
+}
+
+#[test]
 fn connect_is_not_corrupted_when_the_buffer_already_holds_bytes() {
     let mut connect = v5::Connect::new("client");
     connect.set_login("alice", "secret1");
@@ -187,7 +222,7 @@ fn connect_is_not_corrupted_when_the_buffer_already_holds_bytes() {
         let mut out = BytesMut::new();
         encode(&Packet::PingReq, version, &mut out).unwrap();
         encode(&connect, version, &mut out).unwrap();
-        let packets = decode_all(&out, version).unwrap();
+        let packets = decode_any(&out, version);
         let Packet::Connect(decoded) = &packets[1] else {
             panic!("{packets:?}")
         };
@@ -391,7 +426,7 @@ proptest! {
         for cut in cuts {
             decoder.push(&stream[start..cut]);
             start = cut;
-            while let Some(packet) = decoder.next_packet().unwrap() {
+            while let Some(packet) = decoder.next_any_packet().unwrap() {
                 decoded.push(packet);
             }
         }
@@ -431,8 +466,8 @@ proptest! {
         let cut = keep.index(bytes.len());
         let mut decoder = StreamDecoder::new(version, 1 << 20);
         decoder.push(&bytes[..cut]);
-        prop_assert_eq!(decoder.next_packet(), Ok(None));
+        prop_assert_eq!(decoder.next_any_packet(), Ok(None));
         decoder.push(&bytes[cut..]);
-        prop_assert_eq!(decoder.next_packet(), Ok(Some(packet)));
+        prop_assert_eq!(decoder.next_any_packet(), Ok(Some(packet)));
     }
 }

@@ -13,7 +13,7 @@ impl Broker {
     fn bytes(&self, packets: &[Packet]) -> Vec<u8> {
         let mut out = BytesMut::new();
         for packet in packets {
-            codec::encode(packet, self.version, &mut out).expect("encodes");
+            codec::encode_as_broker(packet, self.version, &mut out).expect("encodes");
         }
         out.to_vec()
     }
@@ -26,7 +26,7 @@ impl Broker {
         }
         let mut packets = Vec::new();
         while let Some(packet) = decoder
-            .next_packet()
+            .next_any_packet()
             .expect("the session sends valid packets")
         {
             packets.push(packet);
