@@ -107,8 +107,9 @@ pub(super) struct Driver {
     /// The signals of such a turn are being set: what their readers command (a window
     /// refilled) goes out with the answers.
     answering: bool,
-    /// A Connect waits for this tab's claim on the stored queue before it opens the link.
-    link_awaits_claim: bool,
+    /// The link is open, and CONNECT waits for this tab's claim on the stored queue: what is
+    /// restored goes in before it.
+    connect_awaits_claim: bool,
     /// The later task that sends those answers, and whether it is due.
     answer_task: Option<LaterTask>,
     answer_due: bool,
@@ -193,7 +194,7 @@ impl Driver {
                 flush_scheduled: false,
                 answer_later: false,
                 answering: false,
-                link_awaits_claim: false,
+                connect_awaits_claim: false,
                 answer_task: None,
                 answer_due: false,
                 inbox: Vec::new(),
@@ -233,13 +234,7 @@ impl Driver {
             }
         }
         self.signals.status.set(Status::Connecting);
-        let asking =
-            (self.connection.as_ref()).is_some_and(|connection| connection.claim.is_none());
-        if asking {
-            self.link_awaits_claim = true; // the stored queue goes in before CONNECT
-        } else {
-            self.open_link();
-        }
+        self.open_link();
     }
 
     fn replace_session(&mut self, url: &str, options: ConnectOptions) -> Result<(), String> {
@@ -281,8 +276,10 @@ impl Driver {
     fn on_claim(&mut self, tag: u64, claim: Claim) {
         if (self.connection.as_ref()).is_some_and(|connection| connection.tag == tag) {
             self.take_claim(claim);
-            if std::mem::take(&mut self.link_awaits_claim) {
-                self.open_link();
+            if std::mem::take(&mut self.connect_awaits_claim) {
+                if let Some(session) = self.session() {
+                    session.connect(now());
+                }
             }
         }
     }
@@ -410,7 +407,10 @@ impl Driver {
             return;
         };
         link.progress = Progress::Opened;
-        if let Some(session) = self.session() {
+        let claimed = (self.connection.as_ref()).is_some_and(|c| c.claim.is_some());
+        if !claimed {
+            self.connect_awaits_claim = true;
+        } else if let Some(session) = self.session() {
             session.connect(now());
         }
     }
@@ -445,6 +445,7 @@ impl Driver {
         let Some(link) = self.link.take_if(|link| link.generation == generation) else {
             return;
         };
+        self.connect_awaits_claim = false;
         let reason = link::describe_close(&link.url, link.progress, event.code(), &event.reason());
         if self.session_active() {
             if let Some(session) = self.session() {
@@ -519,7 +520,6 @@ impl Driver {
 
     /// Disconnect: DISCONNECT if connected, and no more tries.
     pub(super) fn close_by_user(&mut self) {
-        self.link_awaits_claim = false;
         let was_retrying = self.reconnect.is_active();
         self.reconnect.stop();
         self.retry_timer = None;
@@ -736,6 +736,7 @@ impl Driver {
     }
 
     fn close_link(&mut self) {
+        self.connect_awaits_claim = false;
         if let Some(link) = self.link.take() {
             link.socket.set_onopen(None);
             link.socket.set_onmessage(None);
