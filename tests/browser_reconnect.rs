@@ -893,9 +893,9 @@ async fn a_second_tab_with_the_same_client_id_leaves_the_stored_queue_to_the_fir
     second.close();
     first.close();
     wait_for_queue_release(&client_id).await;
+    server_command("up", &name).await;
     let third = Client::new();
     third.connect(&url, options);
-    server_command("up", &name).await;
     wait_for(third, "connected", 5_000).await;
     assert_eq!(third.queue().get_untracked().restored, 2);
     wait_for_payloads(observer, &expected, 5_000).await;
