@@ -35,7 +35,7 @@ fn drain(session: &mut Session, version: Version) {
         let mut decoder = StreamDecoder::new(version, usize::MAX);
         decoder.push(&bytes);
         loop {
-            match decoder.next_packet() {
+            match decoder.next_any_packet() {
                 Ok(Some(_)) => {}
                 Ok(None) => break,
                 Err(error) => {

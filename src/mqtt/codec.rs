@@ -108,10 +108,9 @@ impl StreamDecoder {
         self.next_with(read_from_broker)
     }
 
-    /// The next whole packet of any kind: the unit tests' scripted broker reads what the session
-    /// sends with it.
-    #[cfg(test)]
-    pub(crate) fn next_any_packet(&mut self) -> Result<Option<Packet>, DecodeError> {
+    /// The next whole packet of any kind: the unit tests' scripted broker and the fuzzer read
+    /// what the session sends with it. (Unused by the app, so the app does not ship it.)
+    pub fn next_any_packet(&mut self) -> Result<Option<Packet>, DecodeError> {
         self.next_with(read_any)
     }
 
@@ -225,7 +224,6 @@ fn read_from_broker(
 }
 
 /// A packet of any kind, read by mqttbytes' `read`.
-#[cfg(test)]
 fn read_any(version: Version, _: FixedHeader, frame: Bytes) -> Result<Packet, DecodeError> {
     let mut frame = BytesMut::from(frame);
     let max = frame.len();
