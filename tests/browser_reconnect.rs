@@ -40,6 +40,14 @@ async fn connect(url: &str, options: ConnectOptions) -> Client {
     client
 }
 
+/// As `connect`, in a tab of its own, which the test can close.
+async fn connect_in_tab(url: &str, options: ConnectOptions) -> Tab {
+    let tab = Tab::open();
+    tab.client.connect(url, options);
+    wait_for(tab.client, "connected", 5_000).await;
+    tab
+}
+
 /// A client straight on the broker, subscribed to `topic`: what arrives there is what the
 /// client under test got through.
 async fn observer(topic: &str) -> Client {
@@ -447,6 +455,16 @@ async fn qos_2_redelivered_after_a_resume_is_shown_once_over_5() {
     qos_2_redelivered_after_a_resume_is_shown_once(Version::V5).await;
 }
 
+async fn wait_for_stored_queue_to_empty(url: &str, client_id: &str, limit_ms: u64) {
+    wait_until(
+        "the stored queue to empty",
+        limit_ms,
+        || stored(url, client_id).is_none(),
+        || format!("{:?}", stored(url, client_id)),
+    )
+    .await;
+}
+
 /// The stored record for this broker and client id, read back, if there is one.
 fn stored(url: &str, client_id: &str) -> Option<Result<Vec<Pending>, String>> {
     let storage = web_sys::window()?.local_storage().ok()??;
@@ -471,10 +489,8 @@ async fn qos_2_in_flight_at_a_reload_is_completed_once(lost: u8) {
     options.session_expiry_secs = 600;
     let client_id = options.client_id.clone();
     let observer = observer(&topic).await;
-    let first_tab = Tab::open();
+    let first_tab = connect_in_tab(&url, options.clone()).await;
     let first = first_tab.client;
-    first.connect(&url, options.clone());
-    wait_for(first, "connected", 5_000).await;
     let publish = |client: Client, payload: &str, qos| {
         (client.publish(Message::new(topic.clone(), payload.to_string(), qos)))
             .unwrap_or_else(|error| panic!("{payload}: {error}"))
@@ -541,13 +557,7 @@ async fn qos_2_in_flight_at_a_reload_is_completed_once(lost: u8) {
     }
     let all = expected(&["warm 0", "warm 1", "once", "after 0", "after 1", "after 2"]);
     wait_for_payloads(observer, &all, 5_000).await;
-    wait_until(
-        "the stored queue to empty",
-        5_000,
-        || stored(&url, &client_id).is_none(),
-        || format!("{:?}", stored(&url, &client_id)),
-    )
-    .await;
+    wait_for_stored_queue_to_empty(&url, &client_id, 5_000).await;
     pause(500).await;
     assert_eq!(payloads(observer), all, "each once");
     second.disconnect();
@@ -572,10 +582,8 @@ async fn unsent_messages_are_stored_and_a_new_session_sends_them() {
     let options = options("stored", Version::V5);
     let client_id = options.client_id.clone();
     let observer = observer(&topic).await;
-    let first_tab = Tab::open();
+    let first_tab = connect_in_tab(&url, options.clone()).await;
     let first = first_tab.client;
-    first.connect(&url, options.clone());
-    wait_for(first, "connected", 5_000).await;
     server_command("down", &name).await;
     wait_for(first, "reconnecting", 5_000).await;
     let expected: Vec<String> = (0..3).map(|n| format!("stored {n}")).collect();
@@ -615,13 +623,7 @@ async fn unsent_messages_are_stored_and_a_new_session_sends_them() {
     wait_for(second, "connected", 5_000).await;
     assert_eq!(second.queue().get_untracked().restored, 3);
     wait_for_payloads(observer, &expected, 5_000).await;
-    wait_until(
-        "the stored queue to empty",
-        2_000,
-        || stored(&url, &client_id).is_none(),
-        || format!("{:?}", stored(&url, &client_id)),
-    )
-    .await;
+    wait_for_stored_queue_to_empty(&url, &client_id, 2_000).await;
     second.disconnect();
     observer.disconnect();
 }
