@@ -13,16 +13,16 @@
 // every load is cold. Each workload runs `--runs` times per client, the clients interleaved (their
 // order rotates from run to run); the table holds medians.
 import { spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, statSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
-import { join, extname, resolve, dirname, normalize } from 'node:path';
+import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import { startReflector } from './reflector.mjs';
 import { runUiLoad } from './ui-load.mjs';
+import { servePages } from './serve.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(join(root, 'scripts/package.json'));
@@ -92,36 +92,9 @@ const clients = allClients.filter((c) => clientKeys.includes(c.key));
 
 // ---- the server: the pages, and the results they post
 const waiting = new Map(); // run id -> resolve
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
-const server = createServer((request, response) => {
-  const url = new URL(request.url, 'http://x');
-  if (request.method === 'POST' && url.pathname === '/result') {
-    let body = '';
-    request.on('data', (chunk) => (body += chunk));
-    request.on('end', () => {
-      response.writeHead(204).end();
-      try {
-        const result = JSON.parse(body);
-        waiting.get(result.id)?.(result);
-      } catch (error) {
-        console.error('a result that is not JSON:', body);
-      }
-    });
-    return;
-  }
-  const file = normalize(join(distDir, url.pathname.endsWith('/') ? `${url.pathname}index.html` : url.pathname));
-  if (!file.startsWith(distDir) || !existsSync(file) || !statSync(file).isFile()) {
-    response.writeHead(404, { 'cache-control': 'no-store' }).end();
-    return;
-  }
-  response.writeHead(200, {
-    'content-type': types[extname(file)] ?? 'application/octet-stream',
-    'cache-control': 'no-store',
-  });
-  response.end(readFileSync(file));
+const { server, origin } = await servePages(distDir, {
+  onReport: (result) => waiting.get(result.id)?.(result),
 });
-await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-const origin = `http://127.0.0.1:${server.address().port}`;
 
 // The reflector for the large-payload workload, in this process.
 const reflector = workloads.some((w) => w.reflector) ? await startReflector() : null;

@@ -8,51 +8,19 @@
 // - the memory the page holds once they all came: the JS heap after a garbage collection
 //   (HeapProfiler.collectGarbage, Runtime.getHeapUsage) and the app's wasm linear memory,
 //   read over DevTools after the run.
-import { createServer } from 'node:http';
-import { readFileSync, existsSync, statSync } from 'node:fs';
-import { join, extname, normalize, resolve, dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { servePages } from './serve.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
-
 /** Serves the app from `appDist` with the probe in its page, and takes the probe's reports. */
-async function serveApp(appDist, onReport) {
-  const probe = readFileSync(join(here, 'ui-probe.js'));
-  const server = createServer((request, response) => {
-    const url = new URL(request.url, 'http://x');
-    if (request.method === 'POST' && url.pathname === '/result') {
-      let body = '';
-      request.on('data', (chunk) => (body += chunk));
-      request.on('end', () => {
-        response.writeHead(204).end();
-        try {
-          onReport(JSON.parse(body));
-        } catch {
-          console.error('a report that is not JSON:', body);
-        }
-      });
-      return;
-    }
-    const headers = { 'cache-control': 'no-store' };
-    if (url.pathname === '/bench-ui-probe.js') {
-      response.writeHead(200, { ...headers, 'content-type': 'text/javascript' }).end(probe);
-      return;
-    }
-    const file = normalize(join(appDist, url.pathname === '/' ? 'index.html' : url.pathname));
-    if (!file.startsWith(appDist) || !existsSync(file) || !statSync(file).isFile()) {
-      response.writeHead(404, headers).end();
-      return;
-    }
-    let body = readFileSync(file);
-    if (extname(file) === '.html') {
-      body = body.toString().replace('<head>', '<head><script src="/bench-ui-probe.js"></script>');
-    }
-    response.writeHead(200, { ...headers, 'content-type': types[extname(file)] ?? 'application/octet-stream' });
-    response.end(body);
+function serveApp(appDist, onReport) {
+  return servePages(appDist, {
+    onReport,
+    pageHtml: (html) => html.replace('<head>', '<head><script src="/bench-ui-probe.js"></script>'),
+    extra: { '/bench-ui-probe.js': readFileSync(join(here, 'ui-probe.js')) },
   });
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  return { server, origin: `http://127.0.0.1:${server.address().port}` };
 }
 
 /** Publishes `n` numbered messages of `size` bytes to `topic` at `rate` a second; resolves with
