@@ -54,6 +54,8 @@ const chromiumPath = option('chromium', '/usr/bin/chromium');
 // --profile ours,client:q0w — sample the main thread of those runs (distorts them a little).
 const profile = option('profile')?.split(',');
 const profileTop = Number(option('profile-top', 25));
+// --profile-out DIR: each profile also written there whole, for DevTools' Performance panel.
+const profileOut = option('profile-out') && resolve(option('profile-out'));
 const started = Date.now();
 
 // ---- the workloads: one client publishes n messages to a topic it subscribes to; and the app's
@@ -195,6 +197,7 @@ async function runOnce(client, workload) {
   if (profiling) {
     const { profile: cpu } = await send('Profiler.stop', {}, sessionId);
     printProfile(`${client.name}, ${workload.name}`, cpu);
+    if (profileOut) writeFileSync(join(profileOut, `${client.key}-${workload.key}.cpuprofile`), JSON.stringify(cpu));
   }
   await send('Target.closeTarget', { targetId }).catch(() => {});
   if (value.error) return { error: value.error };
@@ -341,24 +344,26 @@ function sizeOf(file) {
   return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
 }
 const kb = (n) => `${(n / 1024).toFixed(0)} KB`;
+const sum = (parts) => parts.reduce((all, p) => ({ raw: all.raw + p.raw, gzip: all.gzip + p.gzip }), { raw: 0, gzip: 0 });
 let sizes = '';
 if (appDist) {
-  const files = readdirSync(appDist);
-  const wasm = files.find((f) => f.endsWith('.wasm'));
-  const js = files.find((f) => f.endsWith('.js'));
-  const app = { wasm: sizeOf(join(appDist, wasm)), js: sizeOf(join(appDist, js)) };
   const mqttjs = sizeOf(join(root, 'scripts/node_modules/mqtt/dist/mqtt.min.js'));
+  // A page's wasm, and its JS: the loader and the snippets it imports (src/browser/inbox.js),
+  // each compressed on its own, as a server sends them.
   const page = (dir, prefix) => {
-    const list = readdirSync(dir);
+    const list = readdirSync(dir, { recursive: true });
+    const mine = (name) => name.startsWith(prefix) || name.startsWith('snippets/');
+    const js = list.filter((f) => mine(f) && f.endsWith('.js')).map((f) => sizeOf(join(dir, f)));
     return {
       wasm: sizeOf(join(dir, list.find((f) => f.startsWith(prefix) && f.endsWith('.wasm')))),
-      js: sizeOf(join(dir, list.find((f) => f.startsWith(prefix) && f.endsWith('.js')))),
+      js: sum(js),
     };
   };
+  const app = page(appDist, 'wasm-mqtt');
   const enginePage = page(distDir, 'bench-page');
   const clientPage = page(join(distDir, 'client'), 'bench-client');
   const row = (name, parts) => {
-    const total = parts.reduce((sum, p) => ({ raw: sum.raw + p.raw, gzip: sum.gzip + p.gzip }), { raw: 0, gzip: 0 });
+    const total = sum(parts);
     return [name, ...parts.map((p) => `${p.raw.toLocaleString('en')} / ${p.gzip.toLocaleString('en')}`), `${kb(total.raw)} / ${kb(total.gzip)}`];
   };
   sizes = markdownTable(['release build (bytes raw / gzip -9)', 'wasm', 'JS', 'total'], [

@@ -120,10 +120,11 @@ impl Client {
         self.signals.queue.read_only()
     }
 
-    /// Calls `handler` with each message as it arrives, in the task that brought it, before
-    /// it is in [`received`](Self::received), whose readers hear of it only once a frame: for
-    /// a reader that keeps pace with the stream rather than the screen (a flow-control window,
-    /// say). What `handler` publishes goes out with the acks of the messages of that burst.
+    /// Calls `handler` with each message as it arrives (in the task that follows the burst of
+    /// WebSocket messages that brought it), before it is in [`received`](Self::received),
+    /// whose readers hear of it only once a frame: for a reader that keeps pace with the
+    /// stream rather than the screen (a flow-control window, say). What `handler` publishes
+    /// goes out with the acks of the messages of that burst.
     pub fn on_received(&self, handler: impl Fn(&Received) + 'static) {
         (self.signals.received_handlers).update_value(|handlers| handlers.push(Rc::new(handler)));
     }

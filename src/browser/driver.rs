@@ -2,13 +2,18 @@
 //! moment, the session's timer, the retry timer and the stored queue.
 //!
 //! Every input (a WebSocket callback, a timer, a window event, a command) runs through
-//! [`drive`]: the input, then the end of the turn ([`Driver::turn`]): the session's events are
-//! drained, everything due goes out in one `send`, a link the session ended is closed (and a
-//! retry scheduled if the loss is to be retried), the timer is re-armed, and a save of the
-//! queue is scheduled if it changed. The signals are set after the driver is released.
+//! [`drive`]: what the link received is handed to the session, then the input, then the end of
+//! the turn ([`Driver::turn`]): the session's events are drained, everything due goes out in
+//! one `send`, a link the session ended is closed (and a retry scheduled if the loss is to be
+//! retried), the timer is re-armed, and a save of the queue is scheduled if it changed. The
+//! signals are set after the driver is released.
+//!
+//! WebSocket messages wait in the link's [`Inbox`] for a turn of their own, run in a later
+//! task ([`wake`]): one turn a burst of messages, not one a message.
 
 use super::client::Signals;
 use super::clock::{now, wall_clock};
+use super::inbox::Inbox;
 use super::later_task::LaterTask;
 use super::link::{self, Progress};
 use super::reconnect::{AfterLoss, Reconnect, RetryStatus};
@@ -26,7 +31,7 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{BinaryType, CloseEvent, MessageEvent, VisibilityState, WebSocket};
+use web_sys::{BinaryType, CloseEvent, VisibilityState, WebSocket};
 
 /// How long a change to the queue waits before it is stored: a burst of publishes and acks
 /// makes one write to localStorage, not one each.
@@ -45,6 +50,7 @@ pub(super) fn drive<R>(
         report_reentry();
         return None;
     };
+    guard.read_inbox();
     let result = input(&mut guard);
     let turn = guard.turn();
     let signals = guard.signals;
@@ -52,11 +58,30 @@ pub(super) fn drive<R>(
     drop(guard);
     signals.apply(turn);
     if answering {
+        // The answers to the messages, and what the signals' readers published on hearing
+        // of them, in one `send`.
         if let Ok(mut guard) = driver.try_borrow_mut() {
             guard.answering = false;
+            guard.flush();
         }
     }
     Some(result)
+}
+
+/// The first WebSocket message since the last turn: the turn that reads and answers it waits
+/// for a later task, which runs after the messages already queued in the tab, so that one turn
+/// (one `send`, one update of the signals) serves the whole burst.
+fn wake(driver: &Weak<RefCell<Driver>>) {
+    let Some(driver) = driver.upgrade() else {
+        return;
+    };
+    let later = match driver.try_borrow_mut() {
+        Ok(mut guard) => guard.turn_in_a_later_task(),
+        Err(_) => return report_reentry(),
+    };
+    if !later {
+        drive(&driver, |_| {});
+    }
 }
 
 fn drive_weak(driver: &Weak<RefCell<Driver>>, input: impl FnOnce(&mut Driver)) {
@@ -101,8 +126,8 @@ pub(super) struct Driver {
     retry_timer: Option<Timeout>,
     store: StoreState,
     flush_scheduled: bool,
-    /// This turn handled a WebSocket message: its answer (acks, a refill) waits for a later
-    /// task, so the messages already queued in the tab are answered in the same `send`.
+    /// WebSocket messages came in since the last turn: that turn answers them (acks, and
+    /// what the signals' readers publish on hearing of them) after setting the signals.
     answer_later: bool,
     /// The signals of such a turn are being set: what their readers command (a window
     /// refilled) goes out with the answers.
@@ -110,11 +135,11 @@ pub(super) struct Driver {
     /// The link is open, and CONNECT waits for this tab's claim on the stored queue: what is
     /// restored goes in before it.
     connect_awaits_claim: bool,
-    /// The later task that sends those answers, and whether it is due.
-    answer_task: Option<LaterTask>,
-    answer_due: bool,
-    /// Receives each WebSocket message, reused to spare an allocation per message.
-    inbox: Vec<u8>,
+    /// The later task that runs the turn of a burst of messages, and whether it is due.
+    burst_turn: Option<LaterTask>,
+    burst_turn_due: bool,
+    /// What the link received, copied out of its inbox; reused to spare an allocation a turn.
+    received: Vec<u8>,
     /// Links that ended without the session's say (it was not connecting or connected).
     endings: Vec<DisconnectReason>,
     /// online, offline, visibilitychange, pagehide; removed when the driver is dropped.
@@ -138,6 +163,7 @@ struct Link {
     generation: u64,
     url: String,
     socket: WebSocket,
+    inbox: Inbox,
     progress: Progress,
     /// Kept alive as long as the socket may call them.
     _handlers: Handlers,
@@ -145,7 +171,7 @@ struct Link {
 
 struct Handlers {
     _open: Closure<dyn FnMut()>,
-    _message: Closure<dyn FnMut(MessageEvent)>,
+    _wake: Closure<dyn FnMut()>,
     _close: Closure<dyn FnMut(CloseEvent)>,
 }
 
@@ -195,19 +221,19 @@ impl Driver {
                 answer_later: false,
                 answering: false,
                 connect_awaits_claim: false,
-                answer_task: None,
-                answer_due: false,
-                inbox: Vec::new(),
+                burst_turn: None,
+                burst_turn_due: false,
+                received: Vec::new(),
                 endings: Vec::new(),
                 _listeners: Vec::new(),
             })
         });
         let this = Rc::downgrade(&driver);
-        let answer_task =
-            LaterTask::new(move || drive_weak(&this, |driver| driver.answer_due = false));
+        let burst_turn =
+            LaterTask::new(move || drive_weak(&this, |driver| driver.burst_turn_due = false));
         let listeners = listen(&Rc::downgrade(&driver));
         let mut new = driver.borrow_mut();
-        new.answer_task = answer_task;
+        new.burst_turn = burst_turn;
         new._listeners = listeners;
         drop(new);
         driver
@@ -359,11 +385,9 @@ impl Driver {
                 let this = self.this.clone();
                 Closure::new(move || drive_weak(&this, |driver| driver.on_open(generation)))
             },
-            _message: {
+            _wake: {
                 let this = self.this.clone();
-                Closure::new(move |event: MessageEvent| {
-                    drive_weak(&this, |driver| driver.on_message(generation, event))
-                })
+                Closure::new(move || wake(&this))
             },
             _close: {
                 let this = self.this.clone();
@@ -373,13 +397,14 @@ impl Driver {
             },
         };
         socket.set_onopen(Some(handlers._open.as_ref().unchecked_ref()));
-        socket.set_onmessage(Some(handlers._message.as_ref().unchecked_ref()));
+        let inbox = Inbox::new(&socket, handlers._wake.as_ref().unchecked_ref());
         socket.set_onclose(Some(handlers._close.as_ref().unchecked_ref()));
         // onerror tells nothing that onclose does not, and always comes with it.
         self.link = Some(Link {
             generation,
             url,
             socket,
+            inbox,
             progress: Progress::NotOpened,
             _handlers: handlers,
         });
@@ -415,28 +440,27 @@ impl Driver {
         }
     }
 
-    fn on_message(&mut self, generation: u64, event: MessageEvent) {
+    /// Hands the session what the link received since the last turn.
+    fn read_inbox(&mut self) {
+        let (Some(link), Some(connection)) = (&self.link, &mut self.connection) else {
+            return;
+        };
+        let length = link.inbox.length() as usize;
+        let text = link.inbox.text();
+        if length == 0 && !text {
+            return;
+        }
         self.network_input = true;
         self.answer_later = true;
-        let Some(link) = self.link.as_ref().filter(|l| l.generation == generation) else {
-            return;
-        };
-        let Some(connection) = &mut self.connection else {
-            return;
-        };
+        self.received.resize(length, 0);
+        link.inbox.take(&mut self.received);
         let session = &mut connection.session;
-        let data = event.data();
-        let Some(buffer) = data.dyn_ref::<js_sys::ArrayBuffer>() else {
+        session.handle_bytes(&self.received, now());
+        if text {
             session.handle_closed(link::text_frame_reason(&link.url));
-            return;
-        };
-        let view = js_sys::Uint8Array::new(buffer);
-        let length = view.length() as usize;
-        self.inbox.resize(length, 0);
-        view.copy_to(&mut self.inbox[..length]);
-        session.handle_bytes(&self.inbox[..length], now());
-        if self.inbox.capacity() > 1 << 20 {
-            self.inbox = Vec::new(); // one large message should not pin a megabyte for good
+        }
+        if self.received.capacity() > 1 << 20 {
+            self.received = Vec::new(); // one large message should not pin a megabyte for good
         }
     }
 
@@ -599,13 +623,10 @@ impl Driver {
     }
 
     /// Ends the turn in a microtask, once the current task (an event handler, a tick) is done:
-    /// the commands of one task go out in one `send`. While answers wait for their later task,
-    /// or a WebSocket message's turn sets the signals, commands go out with those answers.
+    /// the commands of one task go out in one `send`. While messages wait for their turn, or
+    /// their turn sets the signals, commands go out with the answers to those messages.
     pub(super) fn schedule_flush(&mut self) {
-        if self.answering || self.answer_due {
-            return self.answer_in_a_later_task();
-        }
-        if self.flush_scheduled {
+        if self.answering || self.burst_turn_due || self.flush_scheduled {
             return;
         }
         self.flush_scheduled = true;
@@ -648,9 +669,6 @@ impl Driver {
         }
         if std::mem::take(&mut self.answer_later) && ended.is_none() {
             self.answering = true;
-            if (self.connection.as_ref()).is_some_and(|c| c.session.has_transmit()) {
-                self.answer_in_a_later_task();
-            }
         } else {
             self.flush();
         }
@@ -707,18 +725,13 @@ impl Driver {
         }
     }
 
-    /// Mosquitto sends one WebSocket message per packet, and the tab runs one task per message:
-    /// flushing in each would make one `send` per ack. A later task runs after the messages
-    /// already queued, and its turn flushes what they all left; none is asked for when they
-    /// left nothing (QoS 0), which spares a task per message.
-    fn answer_in_a_later_task(&mut self) {
-        if self.answer_due {
-            return;
+    /// Asks for the later task that runs the turn of this burst of messages, unless it is
+    /// due already; false if there is none (the browser could not make one).
+    fn turn_in_a_later_task(&mut self) -> bool {
+        if !self.burst_turn_due {
+            self.burst_turn_due = self.burst_turn.as_ref().is_some_and(LaterTask::post);
         }
-        match &self.answer_task {
-            Some(task) if task.post() => self.answer_due = true,
-            _ => self.flush(),
-        }
+        self.burst_turn_due
     }
 
     fn flush(&mut self) {

@@ -28,6 +28,8 @@ mod clock;
 #[cfg(target_arch = "wasm32")]
 mod driver;
 #[cfg(target_arch = "wasm32")]
+mod inbox;
+#[cfg(target_arch = "wasm32")]
 mod later_task;
 #[cfg(target_arch = "wasm32")]
 mod next_frame;
