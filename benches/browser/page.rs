@@ -1,7 +1,7 @@
 //! The bench page of our engine (`make bench`; benches/browser/index.html, built by Trunk in
 //! release mode): the `Session` under a thin WebSocket loop shaped like the browser driver's
-//! turn. Each WebSocket message is one turn: `handle_bytes`, the events drained, then at most
-//! one `send` with everything `poll_transmit` holds, acks included. No Leptos, no UI state: this
+//! turn. Each WebSocket message is one turn: `handle_bytes`, the events drained, then what
+//! `poll_transmit` holds, acks included (one `send` per megabyte). No Leptos, no UI state: this
 //! is what a page that uses the engine alone pays. The workload: see common.rs.
 //!
 //! An experiment beside it (`flush=task` in the query string, `--clients later` in run.mjs):
@@ -127,7 +127,7 @@ mod page {
 
         fn flush(&mut self) {
             self.flush_scheduled = false;
-            if let Some(bytes) = self.session.poll_transmit() {
+            while let Some(bytes) = self.session.poll_transmit() {
                 if let Err(error) = self.socket.send_with_u8_array(&bytes) {
                     web_sys::console::error_1(&error);
                 }

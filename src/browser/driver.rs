@@ -3,8 +3,8 @@
 //!
 //! Every input (a WebSocket callback, a timer, a window event, a command) runs through
 //! [`drive`]: what the link received is handed to the session, then the input, then the end of
-//! the turn ([`Driver::turn`]): the session's events are drained, everything due goes out in
-//! one `send`, a link the session ended is closed (and a retry scheduled if the loss is to be
+//! the turn ([`Driver::turn`]): the session's events are drained, everything due goes out
+//! together (a `send` per megabyte), a link the session ended is closed (and a retry scheduled if the loss is to be
 //! retried), the timer is re-armed, and a save of the queue is scheduled if it changed. The
 //! signals are set after the driver is released.
 //!
@@ -735,13 +735,14 @@ impl Driver {
     }
 
     fn flush(&mut self) {
-        let Some(bytes) = self.session().and_then(Session::poll_transmit) else {
+        let (Some(connection), Some(link)) = (&mut self.connection, &self.link) else {
             return;
         };
-        let Some(link) = &self.link else {
-            return;
-        };
-        if link.socket.ready_state() == WebSocket::OPEN {
+        let open = link.socket.ready_state() == WebSocket::OPEN;
+        while let Some(bytes) = connection.session.poll_transmit() {
+            if !open {
+                continue;
+            }
             if let Err(error) = link.socket.send_with_u8_array(&bytes) {
                 web_sys::console::error_1(&error);
             }

@@ -3,8 +3,8 @@
 //!
 //! The driver holds no protocol logic. Each turn of the event loop (a WebSocket message, the
 //! timer, a command from the UI) it calls the session's input, drains the events into signals,
-//! makes at most one `send` with everything `poll_transmit` holds, and re-arms the timer to
-//! `poll_timeout`. One `send` per turn, acks included, is what makes a browser client fast.
+//! sends everything `poll_transmit` holds (one `send` per megabyte of whole packets), and re-arms
+//! the timer to `poll_timeout`. Few `send`s per turn, acks included, make a browser client fast.
 //!
 //! One session lives as long as the connection the user asked for (broker and settings), across
 //! links: when a link is lost the driver opens another after a backoff ([`reconnect`]) and the

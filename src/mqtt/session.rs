@@ -2,8 +2,9 @@
 //!
 //! The driver owns the transport and the clock. It calls the inputs (`connect`, `publish`,
 //! `subscribe`, `handle_bytes`, `handle_timeout`, `handle_closed`, …) and then drains the
-//! outputs: `poll_transmit` (everything due, coalesced into one buffer, since a browser pays per
-//! WebSocket message and not per byte), `poll_event`, and `poll_timeout` (when to call
+//! outputs: `poll_transmit` until it gives nothing (everything due, coalesced into as few buffers
+//! as will do, since a browser pays per WebSocket message and not per byte: whole packets, up to
+//! [`TRANSMIT_CHUNK`] bytes a buffer), `poll_event`, and `poll_timeout` (when to call
 //! `handle_timeout` next).
 //!
 //! When an [`Event::Disconnected`] comes out, the link is finished: the driver sends what
@@ -341,10 +342,19 @@ pub const CLOSES_BEFORE_GIVING_UP: u8 = 3;
 /// "Just after": nothing came from the broker later than this after the message went out.
 const CLOSE_BLAME_WINDOW_MS: Millis = 5_000;
 
+/// The most bytes of packets [`Session::poll_transmit`] gives in one buffer, unless one packet
+/// is larger (it goes alone). A broker reads a WebSocket message whole before it acts on it,
+/// and a buffer of tens of megabytes is copied over and over as it grows: a thousand 64 KB
+/// messages published at once went 26 % faster in buffers of 1 MB than in one, and 1 KB ones
+/// 12 %. Smaller buffers cost more `send`s (64 KB ones made 64-byte messages 14 % slower).
+pub const TRANSMIT_CHUNK: usize = 1024 * 1024;
+
 pub struct Session {
     options: ConnectOptions,
     state: State,
     decoder: StreamDecoder,
+    /// Packets to send: full buffers first, then the one being filled.
+    transmit_full: VecDeque<Bytes>,
     transmit: BytesMut,
     events: VecDeque<Event>,
     limits: BrokerLimits,
@@ -386,6 +396,7 @@ impl Session {
             keep_alive_ms: u64::from(options.keep_alive_secs) * 1000,
             options,
             state: State::Disconnected,
+            transmit_full: VecDeque::new(),
             transmit: BytesMut::new(),
             events: VecDeque::new(),
             last_sent: 0,
@@ -536,7 +547,7 @@ impl Session {
             });
         }
         self.decoder.clear();
-        self.transmit.clear();
+        self.clear_transmit();
         self.limits = BrokerLimits::assumed(&self.options);
         self.keep_alive_ms = u64::from(self.options.keep_alive_secs) * 1000;
         self.ping_sent_at = None;
@@ -703,17 +714,25 @@ impl Session {
             }
             self.end(DisconnectReason::TransportClosed(reason));
         }
-        self.transmit.clear();
+        self.clear_transmit();
     }
 
     /// Everything due for the transport, coalesced into one buffer.
     /// Whether [`poll_transmit`](Self::poll_transmit) has bytes to give.
     pub fn has_transmit(&self) -> bool {
-        !self.transmit.is_empty()
+        !self.transmit_full.is_empty() || !self.transmit.is_empty()
     }
 
+    /// The next buffer of whole packets to send (one WebSocket message), in order; call until
+    /// `None`.
     pub fn poll_transmit(&mut self) -> Option<Bytes> {
-        (!self.transmit.is_empty()).then(|| self.transmit.split().freeze())
+        (self.transmit_full.pop_front())
+            .or_else(|| (!self.transmit.is_empty()).then(|| self.transmit.split().freeze()))
+    }
+
+    fn clear_transmit(&mut self) {
+        self.transmit_full.clear();
+        self.transmit.clear();
     }
 
     pub fn poll_event(&mut self) -> Option<Event> {
@@ -1082,24 +1101,32 @@ impl Session {
     }
 
     fn send(&mut self, packet: &Packet, now: Millis) {
+        let start = self.transmit.len();
         let encoded = codec::encode(packet, self.options.version, &mut self.transmit);
-        self.sent(encoded, now);
+        self.sent(start, encoded, now);
     }
 
     /// Sends the stored request `pkid` from where it is kept (no copy of the packet, which
     /// would also make the app ship a clone of every packet kind).
     fn send_request(&mut self, pkid: u16, now: Millis) {
         if let Some(request) = self.requests.get(&pkid) {
+            let start = self.transmit.len();
             let encoded = codec::encode(&request.packet, self.options.version, &mut self.transmit);
-            self.sent(encoded, now);
+            self.sent(start, encoded, now);
         }
     }
 
-    fn sent(&mut self, encoded: Result<(), EncodeError>, now: Millis) {
+    /// A packet was encoded at `start` of the buffer being filled: past the chunk's bound, it
+    /// begins the next buffer.
+    fn sent(&mut self, start: usize, encoded: Result<(), EncodeError>, now: Millis) {
         if let Err(error) = encoded {
             // Only reachable through a bug: inputs are validated before they become packets.
             self.end(DisconnectReason::ProtocolViolation(error.to_string()));
             return;
+        }
+        if start > 0 && self.transmit.len() > TRANSMIT_CHUNK {
+            let full = self.transmit.split_to(start).freeze();
+            self.transmit_full.push_back(full);
         }
         self.last_sent = now;
     }

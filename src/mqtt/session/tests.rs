@@ -21,7 +21,7 @@ impl Broker {
     /// Everything the session wants to send, as packets.
     fn received(&self, session: &mut Session) -> Vec<Packet> {
         let mut decoder = StreamDecoder::new(self.version, 1 << 20);
-        if let Some(bytes) = session.poll_transmit() {
+        while let Some(bytes) = session.poll_transmit() {
             decoder.push(&bytes);
         }
         let mut packets = Vec::new();
@@ -401,6 +401,44 @@ fn v3_caps_the_window_at_max_inflight() {
             .unwrap();
     }
     assert_eq!(broker.received(&mut session).len(), 20);
+}
+
+#[test]
+fn what_is_due_comes_out_in_buffers_of_whole_packets_up_to_the_chunk() {
+    let (mut session, _broker) = connected(Version::V3_1_1, accepted());
+    let publish = |session: &mut Session, payload: String| {
+        (session.publish(Message::new("a", payload, QoS::AtMostOnce), 5)).unwrap();
+    };
+    let fit = TRANSMIT_CHUNK / 1006; // 1,006 bytes a packet
+    for n in 0..fit + 35 {
+        publish(&mut session, format!("{n:>1000}"));
+    }
+    publish(&mut session, "big".repeat(TRANSMIT_CHUNK / 3 + 1));
+    for n in fit + 35..fit + 45 {
+        publish(&mut session, format!("{n:>1000}"));
+    }
+    let mut per_buffer = Vec::new();
+    let mut payloads = Vec::new();
+    while let Some(buffer) = session.poll_transmit() {
+        let mut decoder = StreamDecoder::new(Version::V3_1_1, 4 * TRANSMIT_CHUNK);
+        decoder.push(&buffer);
+        let mut packets = 0;
+        while let Some(Packet::Publish(publish)) = decoder.next_any_packet().unwrap() {
+            payloads.push(String::from_utf8(publish.payload.to_vec()).unwrap());
+            packets += 1;
+        }
+        assert_eq!(decoder.buffered(), 0, "whole packets only");
+        assert!(buffer.len() <= TRANSMIT_CHUNK || packets == 1);
+        per_buffer.push(packets);
+    }
+    assert_eq!(per_buffer, [fit, 35, 1, 10]);
+    let numbers: Vec<&str> = (payloads.iter())
+        .filter(|payload| payload.len() == 1000)
+        .map(|payload| payload.trim())
+        .collect();
+    let expected: Vec<String> = (0..fit + 45).map(|n| n.to_string()).collect();
+    assert_eq!(numbers, expected, "in order");
+    assert!(payloads[fit + 35].starts_with("bigbig"));
 }
 
 #[test]
