@@ -1,8 +1,9 @@
 //! The bench page of our engine (`make bench`; benches/browser/index.html, built by Trunk in
-//! release mode): the `Session` under a thin WebSocket loop shaped like the browser driver's
-//! turn. Each WebSocket message is one turn: `handle_bytes`, the events drained, then what
-//! `poll_transmit` holds, acks included (one `send` per megabyte). No Leptos, no UI state: this
-//! is what a page that uses the engine alone pays. The workload: see common.rs.
+//! release mode): the `Session` under the thinnest WebSocket loop. Each WebSocket message is
+//! one turn: `handle_bytes`, the events drained, then what `poll_transmit` holds, acks included
+//! (one `send` per megabyte). No Leptos, no UI state: the engine's own cost. The shipped driver
+//! does better than this loop, gathering the messages of a burst in JS and answering them in one
+//! turn (src/browser/inbox.rs). The workload: see common.rs.
 //!
 //! An experiment beside it (`flush=task` in the query string, `--clients later` in run.mjs):
 //! the same loop, but the `send` of a turn is put off to a later task (a MessageChannel

@@ -419,12 +419,15 @@ ${table}
   send all at once, a tenth of the window at a time with a window); what comes back is counted,
   not parsed. QoS 0 only.
 - **MQTT.js 5.16**: \`mqtt.min.js\` with default options (it coalesces its writes through a stream).
-- **ours: Session loop**: the engine (\`wasm_mqtt::mqtt::Session\`) under a thin WebSocket loop
-  built like the browser driver (benches/browser/page.rs): one turn per WebSocket message, one
-  \`send\` per turn with everything \`poll_transmit\` holds, acks included. No Leptos in the page.
+- **ours: Session loop**: the engine (\`wasm_mqtt::mqtt::Session\`) under the thinnest
+  WebSocket loop (benches/browser/page.rs): one turn per WebSocket message, each handed to the
+  wasm as it comes, and what \`poll_transmit\` holds sent at the end of the turn, acks included.
+  No Leptos in the page.
 - **ours: browser::Client**: the shipped driver (src/browser/) read through its Leptos signals
   as the app reads them (benches/browser/client.rs): the same engine, plus the driver's state
-  for the UI (logs of sent and received messages) and its stored queue.
+  for the UI (logs of sent and received messages) and its stored queue. Unlike the Session
+  loop, it gathers the WebSocket messages of a burst in JS and reads and answers them in one
+  turn, in a later task.
 ${clientKeys.includes('later') ? laterNote : ''}- "All at once" hands the client all N messages in one go; "window 1000" keeps at most 1000
   published and not yet back, publishing again as each comes back.
 
