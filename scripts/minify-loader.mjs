@@ -26,9 +26,8 @@ for (const name of loaders) {
   const wasmName = name.replace(/\.js$/, "_bg.wasm");
   const source = readFileSync(join(staging, name), "utf8");
   const wasm = readFileSync(join(staging, wasmName));
-  const { code } = transformSync(source, { minify: true, format: "esm", loader: "js" });
   const { wasm: shortWasm, renames } = shortenImports(wasm);
-  let shortCode = code;
+  let shortCode = minified(source);
   for (const [long, short] of renames) {
     // Each name is a key of the loader's imports object, once: anything else means the loader
     // is not shaped as this script expects, so stop rather than break it.
@@ -47,7 +46,11 @@ for (const name of loaders) {
 const snippets = readdirSync(staging, { recursive: true }).filter((f) => f.startsWith("snippets/") && f.endsWith(".js"));
 for (const file of snippets) {
   const source = readFileSync(join(staging, file), "utf8");
-  replace(file, source, transformSync(source, { minify: true, format: "esm", loader: "js" }).code);
+  replace(file, source, minified(source));
+}
+
+function minified(source) {
+  return transformSync(source, { minify: true, format: "esm", loader: "js" }).code;
 }
 
 /** Writes `file` anew and puts its new integrity hash into every page that links it. */

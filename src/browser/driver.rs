@@ -4,9 +4,9 @@
 //! Every input (a WebSocket callback, a timer, a window event, a command) runs through
 //! [`drive`]: what the link received is handed to the session, then the input, then the end of
 //! the turn ([`Driver::turn`]): the session's events are drained, everything due goes out
-//! together (a `send` per megabyte), a link the session ended is closed (and a retry scheduled if the loss is to be
-//! retried), the timer is re-armed, and a save of the queue is scheduled if it changed. The
-//! signals are set after the driver is released.
+//! together (a `send` per megabyte), a link the session ended is closed (and a retry scheduled
+//! if the loss is to be retried), the timer is re-armed, and a save of the queue is scheduled
+//! if it changed. The signals are set after the driver is released.
 //!
 //! WebSocket messages wait in the link's [`Inbox`] for a turn of their own, run in a later
 //! task ([`wake`]): one turn a burst of messages, not one a message.

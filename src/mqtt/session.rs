@@ -717,7 +717,6 @@ impl Session {
         self.clear_transmit();
     }
 
-    /// Everything due for the transport, coalesced into one buffer.
     /// Whether [`poll_transmit`](Self::poll_transmit) has bytes to give.
     pub fn has_transmit(&self) -> bool {
         !self.transmit_full.is_empty() || !self.transmit.is_empty()
