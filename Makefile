@@ -14,7 +14,7 @@ test: setup test-native test-browser test-e2e
 
 ## test-native: the engine's unit and property tests, and the native tests against real brokers
 test-native:
-	cargo test --all-targets
+	cargo test --workspace --all-targets
 
 ## test-browser: wasm-bindgen-test in headless Chrome against a local Mosquitto
 test-browser:

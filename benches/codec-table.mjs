@@ -45,7 +45,7 @@ if (at > 0) {
   appendFileSync(process.argv[at + 1], `
 ## Codec microbench (native)
 
-\`cargo bench --bench codec\` (benches/codec.rs, criterion, 0.5 s warm-up and 1 s of measurement
+\`cargo bench -p mqtt-engine --bench codec\` (crates/engine/benches/codec.rs, criterion, 0.5 s warm-up and 1 s of measurement
 each; the release profile, which is tuned for size: opt-level "z"). One PUBLISH (QoS 1) encoded
 into a reused buffer, or pushed into a \`StreamDecoder\` and read back; and 1,000 64-byte PUBLISHes
 read from one buffer, as from one WebSocket message full of packets.

@@ -1,7 +1,7 @@
 // A Mosquitto that the browser's broker-kill story (tests/browser_broker_kill.rs) kills with
 // SIGKILL and starts again, through a control WebSocket, since a page cannot kill a process.
 // Persistent: it saves its database on every change it counts and reads it back on restart,
-// as tests/support/brokers.rs sets up the native story's broker.
+// as crates/engine/tests/support/brokers.rs sets up the native story's broker.
 //
 //   node scripts/killable-mosquitto.mjs TCP_PORT WS_PORT CONTROL_PORT DIR
 //

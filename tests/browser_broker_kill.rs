@@ -12,6 +12,7 @@
 #![cfg(target_arch = "wasm32")]
 
 mod browser_support;
+#[path = "../crates/engine/tests/kill_story/mod.rs"]
 mod kill_story;
 
 use browser_support::*;
@@ -27,8 +28,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use wasm_mqtt::browser::{Client, Outcome, Status};
-use wasm_mqtt::mqtt::codec::{Packet, StreamDecoder};
-use wasm_mqtt::mqtt::{ConnectOptions, Version};
+use mqtt_engine::codec::{Packet, StreamDecoder};
+use mqtt_engine::{ConnectOptions, Version};
 
 wasm_bindgen_test_configure!(run_in_browser);
 

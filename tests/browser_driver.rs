@@ -9,7 +9,7 @@ use browser_support::*;
 use leptos::prelude::*;
 use wasm_bindgen_test::*;
 use wasm_mqtt::browser::{Client, Outcome, Status, SubState};
-use wasm_mqtt::mqtt::{
+use mqtt_engine::{
     ConnectOptions, Credentials, Message, PublishError, QoS, TopicError, Version,
 };
 

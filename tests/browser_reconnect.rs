@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use wasm_bindgen_test::*;
 use wasm_mqtt::browser::stored_queue;
 use wasm_mqtt::browser::{Client, Outcome, Status};
-use wasm_mqtt::mqtt::{ConnectOptions, Message, Pending, PublishError, QoS, Version};
+use mqtt_engine::{ConnectOptions, Message, Pending, PublishError, QoS, Version};
 
 wasm_bindgen_test_configure!(run_in_browser);
 

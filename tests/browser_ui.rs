@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use wasm_mqtt::browser::Client;
-use wasm_mqtt::mqtt::{ConnectOptions, Message, QoS};
+use mqtt_engine::{ConnectOptions, Message, QoS};
 use wasm_mqtt::ui::App;
 use web_sys::{Element, EventInit, HtmlElement, HtmlInputElement, HtmlSelectElement};
 

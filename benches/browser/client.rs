@@ -27,7 +27,7 @@ mod page {
     use std::cell::RefCell;
     use std::rc::Rc;
     use wasm_mqtt::browser::{Client, Outcome, Status, SubState};
-    use wasm_mqtt::mqtt::{Message, QoS};
+    use mqtt_engine::{Message, QoS};
 
     pub fn run(params: Params) {
         let client = Client::new();

@@ -13,7 +13,7 @@
 //! goes as JSON to `window.benchReport`, which the page defines.
 
 use wasm_bindgen::prelude::*;
-use wasm_mqtt::mqtt::{ConnectOptions, QoS, Version};
+use mqtt_engine::{ConnectOptions, QoS, Version};
 
 #[wasm_bindgen]
 extern "C" {

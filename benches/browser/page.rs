@@ -32,7 +32,7 @@ mod page {
     use std::rc::Rc;
     use wasm_bindgen::prelude::*;
     use wasm_bindgen::JsCast;
-    use wasm_mqtt::mqtt::{Event, Message, QoS, Session};
+    use mqtt_engine::{Event, Message, QoS, Session};
     use web_sys::{BinaryType, MessageEvent, WebSocket};
 
     #[wasm_bindgen]

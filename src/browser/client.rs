@@ -7,7 +7,7 @@ use super::log::Log;
 use super::next_frame::NextFrame;
 use super::reconnect::RetryStatus;
 use super::state::{Changes, Notice, QueueView, Received, Sent, Status, Subscription};
-use crate::mqtt::{
+use mqtt_engine::{
     ConnectOptions, Message, PublishError, PublishId, QoS, RequestId, SubscribeError,
 };
 use leptos::prelude::*;

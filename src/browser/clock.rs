@@ -1,6 +1,6 @@
 //! Time for the session (a monotonic clock in ms) and for people (the wall clock).
 
-use crate::mqtt::Millis;
+use mqtt_engine::Millis;
 use web_sys::Performance;
 
 thread_local! {

@@ -20,7 +20,7 @@ use super::reconnect::{AfterLoss, Reconnect, RetryStatus};
 use super::state::{self, Notice, Outcome, QueueView, Sent, Status};
 use super::stored_queue;
 use super::tab_lock::{self, Claim};
-use crate::mqtt::{
+use mqtt_engine::{
     ConnectOptions, DisconnectReason, Event, Message, Millis, PublishError, PublishId, QoS,
     RequestId, Session, State, SubscribeError,
 };

@@ -1,5 +1,5 @@
 //! The browser driver: one `web_sys::WebSocket` at a time and one timer feeding the sans-IO
-//! [`Session`](crate::mqtt::Session), with what comes out published as Leptos signals.
+//! [`Session`](mqtt_engine::Session), with what comes out published as Leptos signals.
 //!
 //! The driver holds no protocol logic. Each turn of the event loop (a WebSocket message, the
 //! timer, a command from the UI) it calls the session's input, drains the events into signals,

@@ -15,7 +15,7 @@
 //! - While the browser says it is offline no try is made; when it is back online the next try
 //!   is made at once.
 
-use crate::mqtt::{Backoff, DisconnectReason, Millis};
+use mqtt_engine::{Backoff, DisconnectReason, Millis};
 
 /// A link lost sooner than this after its CONNACK counts as short.
 pub const STABLE_LINK_MS: Millis = 1_000;
@@ -186,7 +186,7 @@ impl Reconnect {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mqtt::ReasonCode;
+    use mqtt_engine::ReasonCode;
 
     fn lost() -> DisconnectReason {
         DisconnectReason::TransportClosed("the connection to the broker was lost".into())

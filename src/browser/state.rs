@@ -3,7 +3,7 @@
 //! signal; how one turn's events change them is here, in plain Rust, tested natively.
 
 use super::log::Log;
-use crate::mqtt::{
+use mqtt_engine::{
     DisconnectReason, Event, Message, PublishId, QoS, RequestId, SubscribeResult,
     CLOSES_BEFORE_GIVING_UP,
 };
@@ -315,7 +315,7 @@ pub fn unsubscribe_requested(subscriptions: &mut [Subscription], filter: &str, i
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mqtt::ReasonCode;
+    use mqtt_engine::ReasonCode;
 
     fn result(filter: &str, outcome: Result<QoS, ReasonCode>) -> SubscribeResult {
         SubscribeResult {

@@ -1,7 +1,7 @@
 //! The messages not yet acknowledged, kept in the browser's localStorage so that a reload loses
 //! none: one record per broker URL and client id, rewritten (debounced) whenever the session's
-//! [`pending`](crate::mqtt::Session::pending) messages change, and taken up again
-//! ([`restore`](crate::mqtt::Session::restore)) by a new session for the same broker and client
+//! [`pending`](mqtt_engine::Session::pending) messages change, and taken up again
+//! ([`restore`](mqtt_engine::Session::restore)) by a new session for the same broker and client
 //! id before it connects.
 //!
 //! The record is text written and read here, easy to check by eye in the browser's developer
@@ -35,7 +35,7 @@
 //! The format is plain Rust, tested natively; reading and writing localStorage is built for
 //! wasm32 only.
 
-use crate::mqtt::{Message, Pending, QoS};
+use mqtt_engine::{Message, Pending, QoS};
 
 /// What every key of this app's stored queues starts with.
 const KEY_PREFIX: &str = "wasm-mqtt/queue\n";
@@ -214,7 +214,7 @@ pub use local::{client_ids, load, save};
 #[cfg(target_arch = "wasm32")]
 mod local {
     use super::{client_id_of, decode, encode, key};
-    use crate::mqtt::Pending;
+    use mqtt_engine::Pending;
     use wasm_bindgen::{JsCast, JsValue};
     use web_sys::Storage;
 

@@ -9,7 +9,7 @@ use super::settings::{default_broker, ConnectSettings};
 use super::status_line::StatusLine;
 use super::{page_is_https, random_client_id};
 use crate::browser::{stored_client_ids, Client, Status};
-use crate::mqtt::{Version, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_MESSAGES};
+use mqtt_engine::{Version, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_MESSAGES};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 

@@ -67,7 +67,7 @@ fn random_client_id() -> String {
     } else {
         (js_sys::Math::random() * f64::from(u32::MAX)) as u32
     };
-    crate::mqtt::generated_client_id(random)
+    mqtt_engine::generated_client_id(random)
 }
 
 /// `HH:MM:SS.mmm` in local time, for a wall-clock time in ms.

@@ -14,7 +14,7 @@
 //! | `publish`   | `1`: start the counter once connected                     |
 //! | `interval`  | the counter's period in milliseconds                      |
 
-use crate::mqtt::{QoS, Version};
+use mqtt_engine::{QoS, Version};
 
 /// What the page's query asks for. Values it cannot read are reported in `problems`, in words.
 #[derive(Debug, Clone, Default, PartialEq)]

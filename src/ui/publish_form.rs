@@ -4,7 +4,7 @@ use super::publish_log::PublishLine;
 use super::qos_select::QosSelect;
 use super::text::{failed_line, sent_line};
 use crate::browser::{Client, Log};
-use crate::mqtt::{Message, QoS};
+use mqtt_engine::{Message, QoS};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 

@@ -2,7 +2,7 @@
 
 use super::time_of_day;
 use crate::browser::{wall_clock, Client, Log, Outcome, Status};
-use crate::mqtt::PublishId;
+use mqtt_engine::PublishId;
 use leptos::prelude::*;
 
 /// One line of the publish log.

@@ -1,7 +1,7 @@
 //! A labelled QoS picker bound to a signal.
 
 use super::text::qos_label;
-use crate::mqtt::QoS;
+use mqtt_engine::QoS;
 use crate::ui::params::parse_qos;
 use leptos::prelude::*;
 

@@ -1,7 +1,7 @@
 //! The settings as typed: the connection form's, and the options they make; how many received
 //! messages the log keeps.
 
-use crate::mqtt::{ConnectOptions, Credentials, Version};
+use mqtt_engine::{ConnectOptions, Credentials, Version};
 
 /// The tutorial's public broker, over WebSocket; `wss` when the page itself is on https.
 pub fn default_broker(page_is_https: bool) -> &'static str {
@@ -145,11 +145,11 @@ mod tests {
         let defaults = settings().options().unwrap();
         assert_eq!(
             defaults.max_queued_messages,
-            crate::mqtt::DEFAULT_MAX_QUEUED_MESSAGES
+            mqtt_engine::DEFAULT_MAX_QUEUED_MESSAGES
         );
         assert_eq!(
             defaults.max_queued_bytes,
-            crate::mqtt::DEFAULT_MAX_QUEUED_BYTES
+            mqtt_engine::DEFAULT_MAX_QUEUED_BYTES
         );
         assert_eq!(defaults.session_expiry_secs, 0);
         let resumable = ConnectSettings {

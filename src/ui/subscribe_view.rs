@@ -5,7 +5,7 @@ use super::params::LaunchParams;
 use super::qos_select::QosSelect;
 use super::subscription_list::SubscriptionList;
 use crate::browser::Client;
-use crate::mqtt::QoS;
+use mqtt_engine::QoS;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 

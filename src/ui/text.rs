@@ -2,7 +2,7 @@
 //! text (or hex when they are not UTF-8), times.
 
 use crate::browser::{QueueView, RetryStatus};
-use crate::mqtt::QoS;
+use mqtt_engine::QoS;
 
 /// Longest payload shown in full, in characters (or bytes, in hex).
 const SHOWN_CHARS: usize = 2_000;

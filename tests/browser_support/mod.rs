@@ -7,7 +7,7 @@ use gloo_timers::future::sleep;
 use leptos::prelude::*;
 use std::time::Duration;
 use wasm_mqtt::browser::{Client, Outcome, Status, SubState};
-use wasm_mqtt::mqtt::PublishId;
+use mqtt_engine::PublishId;
 
 fn port(name: &str, value: Option<&'static str>) -> u16 {
     match value.and_then(|value| value.parse().ok()) {

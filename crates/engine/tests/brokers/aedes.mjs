@@ -1,6 +1,6 @@
-// An aedes MQTT 3.1.1 broker over WebSocket on 127.0.0.1, for the native tests (tests/aedes.rs).
+// An aedes MQTT 3.1.1 broker over WebSocket on 127.0.0.1, for the engine's native tests (crates/engine/tests/aedes.rs).
 //
-//   node tests/brokers/aedes.mjs SCRIPTS_DIR
+//   node crates/engine/tests/brokers/aedes.mjs SCRIPTS_DIR
 //
 // SCRIPTS_DIR holds the node_modules with aedes and ws (this repo's scripts/). The broker
 // listens on a port the system picks and prints `listening PORT`; it exits when its standard

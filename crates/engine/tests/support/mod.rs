@@ -5,7 +5,7 @@
 pub mod brokers;
 pub mod driver;
 
-use wasm_mqtt::mqtt::{ConnectOptions, Version};
+use mqtt_engine::{ConnectOptions, Version};
 
 /// Options for a client of this version, with a short response timeout so a silent broker
 /// fails a test quickly.

@@ -69,7 +69,7 @@ impl DisconnectReason {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mqtt::ReasonCode;
+    use crate::ReasonCode;
 
     #[test]
     fn delays_double_from_half_a_second_to_the_cap_with_jitter() {

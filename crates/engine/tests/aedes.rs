@@ -8,7 +8,7 @@ use std::time::Instant;
 use support::brokers::Aedes;
 use support::driver::Client;
 use support::options;
-use wasm_mqtt::mqtt::{DisconnectReason, Event, Message, QoS, ReasonCode, Version};
+use mqtt_engine::{DisconnectReason, Event, Message, QoS, ReasonCode, Version};
 
 const QOS_LEVELS: [QoS; 3] = [QoS::AtMostOnce, QoS::AtLeastOnce, QoS::ExactlyOnce];
 

@@ -406,8 +406,9 @@ pub struct Aedes {
 
 impl Aedes {
     pub fn start() -> Self {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let scripts = root.join("scripts");
+        let engine = Path::new(env!("CARGO_MANIFEST_DIR"));
+        // The repository's scripts/, two levels up from crates/engine.
+        let scripts = engine.join("../../scripts");
         assert!(
             scripts.join("node_modules/aedes").is_dir() && scripts.join("node_modules/ws").is_dir(),
             "aedes and ws are not installed in {}: run scripts/setup (npm ci in scripts/)",
@@ -416,7 +417,7 @@ impl Aedes {
         let dir = tempfile::tempdir().expect("create a temporary directory");
         let mut command = Command::new(find_program("NODE", &["node"]));
         command
-            .arg(root.join("tests/brokers/aedes.mjs"))
+            .arg(engine.join("tests/brokers/aedes.mjs"))
             .arg(&scripts)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped());

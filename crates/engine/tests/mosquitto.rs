@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use support::brokers::Mosquitto;
 use support::driver::Client;
 use support::options;
-use wasm_mqtt::mqtt::{
+use mqtt_engine::{
     Credentials, DisconnectReason, Event, Message, QoS, ReasonCode, Version, Will,
 };
 
@@ -19,11 +19,11 @@ macro_rules! in_both_versions {
         mod $story {
             #[test]
             fn v3_1_1() {
-                super::timed(stringify!($story), wasm_mqtt::mqtt::Version::V3_1_1, super::$story);
+                super::timed(stringify!($story), mqtt_engine::Version::V3_1_1, super::$story);
             }
             #[test]
             fn v5() {
-                super::timed(stringify!($story), wasm_mqtt::mqtt::Version::V5, super::$story);
+                super::timed(stringify!($story), mqtt_engine::Version::V5, super::$story);
             }
         }
     )*};

@@ -29,7 +29,7 @@ use std::time::{Duration, Instant, SystemTime};
 use support::brokers::{Durability, Mosquitto};
 use support::driver::{Client, Redial};
 use support::options;
-use wasm_mqtt::mqtt::{Backoff, ConnectOptions, Event, State, Version};
+use mqtt_engine::{Backoff, ConnectOptions, Event, State, Version};
 
 /// The longest the whole story may take before it is declared stuck.
 const RUN_LIMIT: Duration = Duration::from_secs(60);

@@ -9,8 +9,8 @@ use tungstenite::client::IntoClientRequest;
 use tungstenite::handshake::HandshakeError;
 use tungstenite::http::HeaderValue;
 use tungstenite::{Message as WsMessage, WebSocket};
-use wasm_mqtt::mqtt::codec::{Packet, StreamDecoder};
-use wasm_mqtt::mqtt::{
+use mqtt_engine::codec::{Packet, StreamDecoder};
+use mqtt_engine::{
     Backoff, ConnectOptions, DisconnectReason, Event, Message, Millis, PublishId, QoS, ReasonCode,
     Session, SubscribeResult,
 };

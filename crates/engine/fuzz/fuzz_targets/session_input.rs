@@ -22,8 +22,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wasm_mqtt::mqtt::codec::StreamDecoder;
-use wasm_mqtt::mqtt::{ConnectOptions, Message, Millis, QoS, Session, Version};
+use mqtt_engine::codec::StreamDecoder;
+use mqtt_engine::{ConnectOptions, Message, Millis, QoS, Session, Version};
 
 const KEEP_ALIVE_SECS: [u16; 4] = [0, 1, 5, 60];
 const TOPICS: [&str; 4] = ["t", "a/b", "sensors/1/temp", "$x/y"];

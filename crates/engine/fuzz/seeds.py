@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the seed corpus: real broker packets, MQTT 3.1.1 and 5.0, behind each target's header.
 
-Run from anywhere: python3 fuzz/seeds.py. The input formats are described at the top of
+Run from anywhere: python3 crates/engine/fuzz/seeds.py. The input formats are described at the top of
 fuzz_targets/*.rs. Every file is named seed-*, the only corpus files git keeps.
 """
 from pathlib import Path

@@ -24,8 +24,8 @@
 #![allow(dead_code)] // each story uses its own part
 
 use std::collections::HashMap;
-use wasm_mqtt::mqtt::codec::Packet;
-use wasm_mqtt::mqtt::{Message, QoS};
+use mqtt_engine::codec::Packet;
+use mqtt_engine::{Message, QoS};
 
 /// Messages per QoS level.
 pub const PER_QOS: usize = 10_000;

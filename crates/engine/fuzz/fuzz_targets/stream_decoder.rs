@@ -9,8 +9,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wasm_mqtt::mqtt::codec::{DecodeError, Packet, StreamDecoder};
-use wasm_mqtt::mqtt::Version;
+use mqtt_engine::codec::{DecodeError, Packet, StreamDecoder};
+use mqtt_engine::Version;
 
 const MAX_PACKET_SIZES: [usize; 4] = [16, 64, 256, 4096];
 

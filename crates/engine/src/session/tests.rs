@@ -2,7 +2,7 @@
 //! out are checked. No sockets, no sleeping: time is a number.
 
 use super::*;
-use crate::mqtt::Credentials;
+use crate::Credentials;
 
 /// The broker's side of the conversation, speaking `version`.
 struct Broker {
@@ -96,7 +96,7 @@ fn connect_sends_the_options_and_connack_connects() {
         });
         options.clean_start = false;
         options.session_expiry_secs = 300;
-        options.will = Some(crate::mqtt::Will {
+        options.will = Some(crate::Will {
             topic: "clients/test-client".into(),
             payload: Bytes::from_static(b"gone"),
             qos: QoS::AtLeastOnce,

@@ -88,7 +88,7 @@ fn the_packet_size_limit_is_a_setting() {
     let big = Packet::Publish(v5::Publish::new("t", QoS::AtMostOnce, vec![0u8; 20_000]));
     let bytes = encoded(&big, Version::V5);
     // mqttbytes' own default of 10 KiB would refuse this; the engine's default takes it.
-    let mut decoder = StreamDecoder::new(Version::V5, crate::mqtt::DEFAULT_MAX_PACKET_SIZE);
+    let mut decoder = StreamDecoder::new(Version::V5, crate::DEFAULT_MAX_PACKET_SIZE);
     decoder.push(&bytes);
     assert_eq!(decoder.next_packet().unwrap(), Some(big));
 

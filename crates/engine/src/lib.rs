@@ -1,6 +1,6 @@
-//! The MQTT engine: a sans-IO session over mqttbytes. Bytes and the time go in; bytes to
-//! send, events and the next deadline come out. No sockets, timers or clocks in here, so it
-//! compiles and is tested natively.
+//! The MQTT engine: a sans-IO session over mqttbytes, for MQTT 3.1.1 and 5.0. Bytes and the
+//! time go in; bytes to send, events and the next deadline come out. No sockets, timers or
+//! clocks in here, so it compiles and is tested natively, on any machine, with no wasm tooling.
 
 pub mod codec;
 pub mod options;
