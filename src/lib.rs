@@ -1,7 +1,10 @@
-//! An MQTT client for the browser: the WebSocket driver ([`browser`]) and the Leptos app
-//! ([`ui`]), over the sans-IO engine of the `mqtt-engine` crate. What the driver and the app do
-//! without a browser (wording, parsing, state updates) compiles everywhere and is tested
-//! natively; what needs web-sys or Leptos is built for wasm32 only.
+//! An MQTT client for the browser: the Leptos app ([`ui`]) and the [`Client`] handle it drives
+//! the connection with. The connection itself is the `mqtt-client` crate, over the sans-IO
+//! engine of the `mqtt-engine` crate.
 
-pub mod browser;
+pub mod client;
+pub mod log;
+mod next_frame;
 pub mod ui;
+
+pub use client::{Client, DEFAULT_RECEIVED_KEPT};

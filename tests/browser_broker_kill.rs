@@ -27,7 +27,8 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use wasm_mqtt::browser::{Client, Outcome, Status};
+use mqtt_client::{Outcome, Status};
+use wasm_mqtt::Client;
 use mqtt_engine::codec::{Packet, StreamDecoder};
 use mqtt_engine::{ConnectOptions, Version};
 

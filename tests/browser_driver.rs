@@ -8,7 +8,8 @@ mod browser_support;
 use browser_support::*;
 use leptos::prelude::*;
 use wasm_bindgen_test::*;
-use wasm_mqtt::browser::{Client, Outcome, Status, SubState};
+use mqtt_client::{Outcome, Status, SubState};
+use wasm_mqtt::Client;
 use mqtt_engine::{
     ConnectOptions, Credentials, Message, PublishError, QoS, TopicError, Version,
 };

@@ -11,8 +11,9 @@ mod browser_support;
 use browser_support::*;
 use leptos::prelude::*;
 use wasm_bindgen_test::*;
-use wasm_mqtt::browser::stored_queue;
-use wasm_mqtt::browser::{Client, Outcome, Status};
+use mqtt_client::stored_queue;
+use mqtt_client::{Outcome, Status};
+use wasm_mqtt::Client;
 use mqtt_engine::{ConnectOptions, Message, Pending, PublishError, QoS, Version};
 
 wasm_bindgen_test_configure!(run_in_browser);

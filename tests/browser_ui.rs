@@ -10,7 +10,7 @@ use browser_support::*;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use wasm_mqtt::browser::Client;
+use wasm_mqtt::Client;
 use mqtt_engine::{ConnectOptions, Message, QoS};
 use wasm_mqtt::ui::App;
 use web_sys::{Element, EventInit, HtmlElement, HtmlInputElement, HtmlSelectElement};
@@ -413,7 +413,7 @@ async fn observer(topic: &str) -> Client {
         || {
             client.subscriptions().with_untracked(|list| {
                 list.iter()
-                    .any(|s| matches!(s.state, wasm_mqtt::browser::SubState::Granted(_)))
+                    .any(|s| matches!(s.state, mqtt_client::SubState::Granted(_)))
             })
         },
         || client.status().get_untracked().text(),

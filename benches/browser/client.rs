@@ -1,4 +1,4 @@
-//! The bench page of the shipped driver, `browser::Client` (`make bench`;
+//! The bench page of the shipped client, `wasm_mqtt::Client` (`make bench`;
 //! benches/browser/client.html, built by Trunk in release mode), read through its Leptos signals
 //! as the app reads them: an effect per signal, no view. It brings Leptos, as the app does.
 //! The workload: see common.rs.
@@ -26,7 +26,8 @@ mod page {
     use leptos::prelude::*;
     use std::cell::RefCell;
     use std::rc::Rc;
-    use wasm_mqtt::browser::{Client, Outcome, Status, SubState};
+    use mqtt_client::{Outcome, Status, SubState};
+    use wasm_mqtt::Client;
     use mqtt_engine::{Message, QoS};
 
     pub fn run(params: Params) {

@@ -7,7 +7,9 @@ use super::params::LaunchParams;
 use super::publish_view::PublishView;
 use super::share_link::ShareLink;
 use super::subscribe_view::{SubscribeForm, SubscribeView};
-use crate::browser::{Client, Log, Status};
+use crate::Client;
+use crate::log::Log;
+use mqtt_client::Status;
 use leptos::prelude::*;
 
 /// The whole app. `query` stands in for the page's own query string (tests mount it with one).

@@ -5,7 +5,8 @@
 use super::params::{LaunchParams, INTERVAL_RANGE_MS};
 use super::publish_log::PublishLine;
 use super::text::{counter_payload, failed_line, sent_line};
-use crate::browser::{Client, Log};
+use crate::Client;
+use crate::log::Log;
 use mqtt_engine::{Message, QoS};
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;

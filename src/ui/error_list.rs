@@ -2,7 +2,7 @@
 //! page's link.
 
 use super::time_of_day;
-use crate::browser::Client;
+use crate::Client;
 use leptos::prelude::*;
 
 #[component]

@@ -1,7 +1,9 @@
 //! How fast messages come in and go out: counted over the last second, once a second.
 
 use super::text::{per_second, rate_text};
-use crate::browser::{now, Client, Log};
+use crate::Client;
+use crate::log::Log;
+use mqtt_client::now;
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
 

@@ -6,7 +6,8 @@ use super::number_field::NumberField;
 use super::received_list::ReceivedList;
 use super::settings::received_kept;
 use super::text::received_count;
-use crate::browser::{Client, DEFAULT_RECEIVED_KEPT};
+use crate::Client;
+use crate::DEFAULT_RECEIVED_KEPT;
 use leptos::prelude::*;
 
 #[component]

@@ -3,7 +3,8 @@
 use super::publish_log::PublishLine;
 use super::qos_select::QosSelect;
 use super::text::{failed_line, sent_line};
-use crate::browser::{Client, Log};
+use crate::Client;
+use crate::log::Log;
 use mqtt_engine::{Message, QoS};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;

@@ -1,7 +1,9 @@
 //! What was published, as the tutorial's pub.py prints it, with what became of each message.
 
 use super::time_of_day;
-use crate::browser::{wall_clock, Client, Log, Outcome, Status};
+use crate::Client;
+use crate::log::Log;
+use mqtt_client::{wall_clock, Outcome, Status};
 use mqtt_engine::PublishId;
 use leptos::prelude::*;
 

@@ -6,7 +6,8 @@ use super::publish_log::{PublishLine, PublishLog};
 use super::qos_select::QosSelect;
 use super::queue_status::QueueStatus;
 use super::text::counter_payload;
-use crate::browser::{Client, Log};
+use crate::Client;
+use crate::log::Log;
 use leptos::prelude::*;
 
 #[component]

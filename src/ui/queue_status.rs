@@ -2,7 +2,7 @@
 //! are not yet acknowledged, how many came back from this browser's storage.
 
 use super::text::queue_text;
-use crate::browser::Client;
+use crate::Client;
 use leptos::prelude::*;
 
 #[component]

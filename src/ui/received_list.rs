@@ -7,7 +7,8 @@
 
 use super::text::{qos_label, received_line};
 use super::time_of_day;
-use crate::browser::{Client, Log};
+use crate::Client;
+use crate::log::Log;
 use leptos::prelude::*;
 
 /// A row's height in CSS pixels: the layout rests on it, so it is set here, not in the CSS.

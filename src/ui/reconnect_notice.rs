@@ -2,7 +2,8 @@
 //! and buttons to try now or to stop.
 
 use super::text::retry_text;
-use crate::browser::{wall_clock, Client};
+use crate::Client;
+use mqtt_client::wall_clock;
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
 

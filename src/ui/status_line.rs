@@ -1,6 +1,6 @@
 //! The connection's state in plain words.
 
-use crate::browser::Status;
+use mqtt_client::Status;
 use leptos::prelude::*;
 
 #[component]

@@ -4,7 +4,7 @@ use super::message_log::MessageLog;
 use super::params::LaunchParams;
 use super::qos_select::QosSelect;
 use super::subscription_list::SubscriptionList;
-use crate::browser::Client;
+use crate::Client;
 use mqtt_engine::QoS;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;

@@ -1,7 +1,8 @@
 //! The subscriptions: each with the QoS granted, or why the broker refused it.
 
 use super::text::qos_label;
-use crate::browser::{Client, Status, SubState, Subscription};
+use crate::Client;
+use mqtt_client::{Status, SubState, Subscription};
 use leptos::prelude::*;
 
 #[component]

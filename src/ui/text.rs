@@ -1,7 +1,7 @@
 //! The words and formats the app shows: log lines as the tutorial prints them, payloads as
 //! text (or hex when they are not UTF-8), times.
 
-use crate::browser::{QueueView, RetryStatus};
+use mqtt_client::{QueueView, RetryStatus};
 use mqtt_engine::QoS;
 
 /// Longest payload shown in full, in characters (or bytes, in hex).

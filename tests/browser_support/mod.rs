@@ -6,7 +6,8 @@
 use gloo_timers::future::sleep;
 use leptos::prelude::*;
 use std::time::Duration;
-use wasm_mqtt::browser::{Client, Outcome, Status, SubState};
+use mqtt_client::{Outcome, Status, SubState};
+use wasm_mqtt::Client;
 use mqtt_engine::PublishId;
 
 fn port(name: &str, value: Option<&'static str>) -> u16 {

@@ -7,23 +7,23 @@
 use wasm_bindgen::prelude::*;
 use web_sys::WebSocket;
 
-#[wasm_bindgen(module = "/src/browser/inbox.js")]
+#[wasm_bindgen(module = "/src/inbox.js")]
 extern "C" {
     /// Set as the socket's `onmessage`; calls `wake` at the first message since the last take.
-    pub(super) type Inbox;
+    pub(crate) type Inbox;
 
     #[wasm_bindgen(constructor)]
-    pub(super) fn new(socket: &WebSocket, wake: &js_sys::Function) -> Inbox;
+    pub(crate) fn new(socket: &WebSocket, wake: &js_sys::Function) -> Inbox;
 
     /// Bytes of the binary messages waiting.
     #[wasm_bindgen(method, getter)]
-    pub(super) fn length(this: &Inbox) -> u32;
+    pub(crate) fn length(this: &Inbox) -> u32;
 
     /// A text message came: not MQTT over WebSocket.
     #[wasm_bindgen(method, getter)]
-    pub(super) fn text(this: &Inbox) -> bool;
+    pub(crate) fn text(this: &Inbox) -> bool;
 
     /// Copies the waiting messages into `into` (`length` bytes), in order, and forgets them.
     #[wasm_bindgen(method)]
-    pub(super) fn take(this: &Inbox, into: &mut [u8]);
+    pub(crate) fn take(this: &Inbox, into: &mut [u8]);
 }

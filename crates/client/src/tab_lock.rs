@@ -13,7 +13,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 /// What became of a claim.
-pub(super) enum Claim {
+pub(crate) enum Claim {
     /// Held as long as this lives.
     Held { _lock: TabLock },
     /// Another tab of this browser holds it.
@@ -24,7 +24,7 @@ pub(super) enum Claim {
 }
 
 /// A held lock, let go when dropped.
-pub(super) struct TabLock {
+pub(crate) struct TabLock {
     release: Function,
 }
 
@@ -38,7 +38,7 @@ impl Drop for TabLock {
 /// whether this tab has it. False, and no answer, where the browser has no Web Locks or
 /// refuses the request at once: as `Claim::Unsupported`.
 #[must_use]
-pub(super) fn claim(name: &str, answer: impl FnOnce(Claim) + 'static) -> bool {
+pub(crate) fn claim(name: &str, answer: impl FnOnce(Claim) + 'static) -> bool {
     let Some((locks, request)) = lock_manager() else {
         return false;
     };

@@ -32,8 +32,7 @@
 //! written by another version) is named in the error, never a panic. localStorage holds about
 //! 5 MB a site: past that, saving fails and the driver says so.
 //!
-//! The format is plain Rust, tested natively; reading and writing localStorage is built for
-//! wasm32 only.
+//! The format is plain Rust, tested natively.
 
 use mqtt_engine::{Message, Pending, QoS};
 
@@ -208,10 +207,8 @@ fn from_hex(hex: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-#[cfg(target_arch = "wasm32")]
 pub use local::{client_ids, load, save};
 
-#[cfg(target_arch = "wasm32")]
 mod local {
     use super::{client_id_of, decode, encode, key};
     use mqtt_engine::Pending;

@@ -1,17 +1,14 @@
-//! The [`Client`] handle for the UI and tests: commands in, signals out. The work is done by
-//! the [`Driver`](super::driver) behind it.
+//! The [`Client`] handle for the UI and tests: commands go down to the connection; the
+//! [`Update`](mqtt_client::Update)s it sends up are applied to signals that the UI reads.
 
-use super::clock::wall_clock;
-use super::driver::{drive, report_reentry, Driver, Turn};
-use super::log::Log;
-use super::next_frame::NextFrame;
-use super::reconnect::RetryStatus;
-use super::state::{Changes, Notice, QueueView, Received, Sent, Status, Subscription};
-use mqtt_engine::{
-    ConnectOptions, Message, PublishError, PublishId, QoS, RequestId, SubscribeError,
-};
+use crate::log::Log;
+use crate::next_frame::NextFrame;
 use leptos::prelude::*;
-use std::cell::RefCell;
+use mqtt_client::{
+    Connection, Notice, Outcome, QueueView, Received, RetryStatus, Sent, SentChange, Status,
+    Subscription,
+};
+use mqtt_engine::{ConnectOptions, Message, PublishError, PublishId, QoS, RequestId, SubscribeError};
 use std::rc::Rc;
 
 /// How many entries the logs of sent messages and errors keep for the UI.
@@ -37,27 +34,27 @@ pub const DEFAULT_RECEIVED_KEPT: usize = 100_000;
 /// ```
 #[derive(Clone, Copy)]
 pub struct Client {
-    driver: StoredValue<Rc<RefCell<Driver>>, LocalStorage>,
+    connection: StoredValue<Connection, LocalStorage>,
     signals: Signals,
 }
 
 /// A function told of each message as it arrives.
-pub(super) type ReceivedHandler = Rc<dyn Fn(&Received)>;
+type ReceivedHandler = Rc<dyn Fn(&Received)>;
 
 /// What the UI reads. Each part is a signal of its own, so a view re-renders only for its part.
 #[derive(Clone, Copy)]
-pub(super) struct Signals {
-    pub status: RwSignal<Status>,
+struct Signals {
+    status: RwSignal<Status>,
     /// Written untracked as messages arrive; its readers hear of it once a frame.
-    pub received: RwSignal<Log<Received>>,
-    pub received_frame: StoredValue<NextFrame, LocalStorage>,
-    pub sent: RwSignal<Log<Sent>>,
-    pub subscriptions: RwSignal<Vec<Subscription>>,
-    pub errors: RwSignal<Log<Notice>>,
-    pub retry: RwSignal<RetryStatus>,
-    pub queue: RwSignal<QueueView>,
+    received: RwSignal<Log<Received>>,
+    received_frame: StoredValue<NextFrame, LocalStorage>,
+    sent: RwSignal<Log<Sent>>,
+    subscriptions: RwSignal<Vec<Subscription>>,
+    errors: RwSignal<Log<Notice>>,
+    retry: RwSignal<RetryStatus>,
+    queue: RwSignal<QueueView>,
     /// Told of each message as it arrives ([`Client::on_received`]).
-    pub received_handlers: StoredValue<Vec<ReceivedHandler>, LocalStorage>,
+    received_handlers: StoredValue<Vec<ReceivedHandler>, LocalStorage>,
 }
 
 impl Default for Client {
@@ -81,7 +78,9 @@ impl Client {
             received_handlers: StoredValue::new_local(Vec::new()),
         };
         Self {
-            driver: StoredValue::new_local(Driver::new(signals)),
+            connection: StoredValue::new_local(Connection::new(move |update| {
+                signals.apply(update)
+            })),
             signals,
         }
     }
@@ -153,54 +152,51 @@ impl Client {
     /// out); with others, a new session starts, given what this browser stored for the broker
     /// and client id. Whatever goes wrong shows in [`status`](Self::status) in plain words.
     pub fn connect(&self, url: &str, options: ConnectOptions) {
-        if let Some(driver) = self.driver() {
-            drive(&driver, |driver| driver.open(url.trim(), options));
-        }
+        self.connection
+            .with_value(|connection| connection.connect(url, options));
     }
 
     /// Says goodbye to the broker (DISCONNECT), closes the WebSocket, stops reconnecting.
     pub fn disconnect(&self) {
-        if let Some(driver) = self.driver() {
-            drive(&driver, Driver::close_by_user);
-        }
+        self.connection.with_value(Connection::disconnect);
     }
 
     /// Stops reconnecting (a try under way included).
     pub fn cancel_reconnect(&self) {
-        if let Some(driver) = self.driver() {
-            drive(&driver, Driver::cancel_reconnect);
-        }
+        self.connection.with_value(Connection::cancel_reconnect);
     }
 
     /// Makes the next try now rather than at the end of the backoff.
     pub fn retry_now(&self) {
-        if let Some(driver) = self.driver() {
-            drive(&driver, Driver::try_again);
-        }
+        self.connection.with_value(Connection::retry_now);
     }
 
     /// Hands a message to the session. Connected, it goes out with whatever else is due this
     /// turn; otherwise it waits, in order, for the next CONNACK (and in this browser's storage
     /// meanwhile). Refused only with no connection set up, or at the queue's bound.
     pub fn publish(&self, message: Message) -> Result<PublishId, PublishError> {
-        self.command(|driver| driver.publish(message, true))
+        self.connection
+            .try_with_value(|connection| connection.publish(message, true))
             .unwrap_or(Err(PublishError::NotConnected))
     }
 
     /// As [`publish`](Self::publish), but refused unless connected now.
     pub fn publish_if_connected(&self, message: Message) -> Result<PublishId, PublishError> {
-        self.command(|driver| driver.publish(message, false))
+        self.connection
+            .try_with_value(|connection| connection.publish(message, false))
             .unwrap_or(Err(PublishError::NotConnected))
     }
 
     /// Subscribes; while the link is down, the SUBSCRIBE goes out after the next CONNACK.
     pub fn subscribe(&self, filter: &str, qos: QoS) -> Result<RequestId, SubscribeError> {
-        self.command(|driver| driver.subscribe(filter, qos))
+        self.connection
+            .try_with_value(|connection| connection.subscribe(filter, qos))
             .unwrap_or(Err(SubscribeError::NotConnected))
     }
 
     pub fn unsubscribe(&self, filter: &str) -> Result<RequestId, SubscribeError> {
-        self.command(|driver| driver.unsubscribe(filter))
+        self.connection
+            .try_with_value(|connection| connection.unsubscribe(filter))
             .unwrap_or(Err(SubscribeError::NotConnected))
     }
 
@@ -208,47 +204,35 @@ impl Client {
     /// release a timer that came due meanwhile fires at once, late.
     #[doc(hidden)]
     pub fn hold_timer(&self, held: bool) {
-        if let Some(driver) = self.driver() {
-            drive(&driver, |driver| driver.hold_timer(held));
-        }
-    }
-
-    fn driver(&self) -> Option<Rc<RefCell<Driver>>> {
-        self.driver.try_get_value()
-    }
-
-    /// Runs a command now; what it makes the session send goes out at the end of this turn of
-    /// the event loop, together with anything else commanded in the same turn.
-    fn command<R>(&self, command: impl FnOnce(&mut Driver) -> R) -> Option<R> {
-        let driver = self.driver()?;
-        let Ok(mut driver) = driver.try_borrow_mut() else {
-            report_reentry();
-            return None;
-        };
-        let result = command(&mut driver);
-        driver.schedule_flush();
-        Some(result)
+        self.connection
+            .with_value(|connection| connection.hold_timer(held));
     }
 }
 
 impl Signals {
-    pub(super) fn apply(&self, turn: Turn) {
-        if self.retry.with_untracked(|retry| *retry != turn.retry) {
-            self.retry.set(turn.retry);
+    /// Applies what the connection changed. Each received message goes to the handlers first
+    /// (what they command finds the connection free), then into the log, whose readers hear of
+    /// it at the next frame.
+    fn apply(&self, update: mqtt_client::Update) {
+        let mqtt_client::Update {
+            status,
+            received,
+            sent,
+            subscriptions,
+            notices,
+            retry,
+            queue,
+        } = update;
+        if let Some(retry) = retry {
+            self.retry.set(retry);
         }
-        if self.queue.with_untracked(|queue| *queue != turn.queue) {
-            self.queue.set(turn.queue);
+        if let Some(queue) = queue {
+            self.queue.set(queue);
         }
-        if turn.events.is_empty() {
-            return;
-        }
-        let at = wall_clock();
-        let mut changes = Changes::from_events(turn.events, at);
-        if let Some(status) = turn.status.or(changes.status.take()) {
+        if let Some(status) = status {
             self.status.set(status);
         }
-        if !changes.received.is_empty() {
-            let received = std::mem::take(&mut changes.received);
+        if !received.is_empty() {
             // Cloned, so that a handler may add another without a borrow held.
             let handlers = self.received_handlers.get_value();
             for message in &received {
@@ -263,19 +247,83 @@ impl Signals {
             });
             self.received_frame.try_with_value(NextFrame::schedule);
         }
-        if !changes.outcomes.is_empty() {
-            self.sent.update(|log| changes.apply_to_sent(log));
+        if !sent.is_empty() {
+            self.sent.update(|log| apply_to_sent(log, sent));
         }
-        if !changes.subscribed.is_empty() || !changes.unsubscribed.is_empty() {
-            self.subscriptions
-                .update(|subscriptions| changes.apply_to_subscriptions(subscriptions));
+        if let Some(subscriptions) = subscriptions {
+            self.subscriptions.set(subscriptions);
         }
-        if !changes.errors.is_empty() {
+        if !notices.is_empty() {
             self.errors.update(|log| {
-                for text in changes.errors {
-                    log.push(Notice { at, text });
+                for notice in notices {
+                    log.push(notice);
                 }
             });
         }
+    }
+}
+
+/// Brings the log of sent messages up to date, in the order of the changes.
+fn apply_to_sent(log: &mut Log<Sent>, changes: Vec<SentChange>) {
+    for change in changes {
+        match change {
+            SentChange::Added(sent) => {
+                log.push(sent);
+            }
+            SentChange::Outcome(id, outcome) => {
+                // Ids rise with each publish and acks come in near that order: search from
+                // the end.
+                if let Some(entry) = log.find_last_mut(|entry| entry.id == id) {
+                    entry.outcome = outcome;
+                }
+            }
+            SentChange::UnacknowledgedStored => {
+                for (_, entry) in log.iter_mut() {
+                    if matches!(entry.outcome, Outcome::Pending | Outcome::Received) {
+                        entry.outcome = Outcome::Stored;
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+
+    #[test]
+    fn sent_messages_learn_their_outcome_and_survive_a_lost_link() {
+        let mut log = Log::new(10);
+        let entry = |id| Sent {
+            id: PublishId(id),
+            at: 0.0,
+            topic: "t".into(),
+            payload: Bytes::new(),
+            qos: QoS::AtLeastOnce,
+            retain: false,
+            outcome: Outcome::Pending,
+        };
+        apply_to_sent(&mut log, (1..=3).map(|id| SentChange::Added(entry(id))).collect());
+        // A lost link changes no outcome: the session sends the rest again after the
+        // reconnect.
+        apply_to_sent(
+            &mut log,
+            vec![SentChange::Outcome(PublishId(2), Outcome::Delivered)],
+        );
+        let outcomes = |log: &Log<Sent>| -> Vec<Outcome> {
+            log.iter().map(|(_, sent)| sent.outcome.clone()).collect()
+        };
+        assert_eq!(
+            outcomes(&log),
+            [Outcome::Pending, Outcome::Delivered, Outcome::Pending],
+            "the session sends the rest again after the reconnect"
+        );
+        apply_to_sent(&mut log, vec![SentChange::UnacknowledgedStored]);
+        assert_eq!(
+            outcomes(&log),
+            [Outcome::Stored, Outcome::Delivered, Outcome::Stored]
+        );
     }
 }

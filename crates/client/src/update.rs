@@ -1,8 +1,8 @@
-//! What the driver shows the UI, as plain data: the connection's status, messages received,
-//! messages sent and what became of them, subscriptions, errors. The driver keeps each in a
-//! signal; how one turn's events change them is here, in plain Rust, tested natively.
+//! What the client tells the page, as plain values: the connection's status, messages received,
+//! messages sent and what became of them, subscriptions, errors, gathered in an [`Update`] that
+//! the page applies. How one turn's events sort into it is here, in plain Rust, tested natively.
 
-use super::log::Log;
+use crate::reconnect::RetryStatus;
 use mqtt_engine::{
     DisconnectReason, Event, Message, PublishId, QoS, RequestId, SubscribeResult,
     CLOSES_BEFORE_GIVING_UP,
@@ -154,6 +154,38 @@ pub struct Notice {
     pub text: String,
 }
 
+/// What changed since the page was last told. The changes to the sent log apply in order;
+/// the other parts are the latest values, or what was added. An empty update tells nothing.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Update {
+    pub status: Option<Status>,
+    pub received: Vec<Received>,
+    pub sent: Vec<SentChange>,
+    /// The whole list, when it changed.
+    pub subscriptions: Option<Vec<Subscription>>,
+    pub notices: Vec<Notice>,
+    pub retry: Option<RetryStatus>,
+    pub queue: Option<QueueView>,
+}
+
+impl Update {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// A change to the log of sent messages.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SentChange {
+    /// A message handed to the session (or restored from storage).
+    Added(Sent),
+    /// What became of the message with this id.
+    Outcome(PublishId, Outcome),
+    /// The session was replaced (Connect with other settings): what it had not had
+    /// acknowledged is now only in this browser's storage.
+    UnacknowledgedStored,
+}
+
 /// One turn's events, sorted by what they change.
 #[derive(Debug, Default, PartialEq)]
 pub struct Changes {
@@ -260,26 +292,6 @@ impl Changes {
             SubState::Unsubscribing(id) => !self.unsubscribed.contains(&id),
             _ => true,
         });
-    }
-
-    /// Brings the outcome of sent messages up to date.
-    pub fn apply_to_sent(&self, sent: &mut Log<Sent>) {
-        for (id, outcome) in &self.outcomes {
-            // Ids rise with each publish and acks come in near that order: search from the end.
-            if let Some(entry) = sent.find_last_mut(|entry| entry.id == *id) {
-                entry.outcome = outcome.clone();
-            }
-        }
-    }
-}
-
-/// The session was replaced (Connect with other settings): what it had not had acknowledged
-/// is now only in this browser's storage.
-pub fn unacknowledged_stored(sent: &mut Log<Sent>) {
-    for (_, entry) in sent.iter_mut() {
-        if matches!(entry.outcome, Outcome::Pending | Outcome::Received) {
-            entry.outcome = Outcome::Stored;
-        }
     }
 }
 
@@ -506,19 +518,7 @@ mod tests {
     }
 
     #[test]
-    fn sent_messages_learn_their_outcome_and_survive_a_lost_link() {
-        let mut sent = Log::new(10);
-        for id in 1..=3 {
-            sent.push(Sent {
-                id: PublishId(id),
-                at: 0.0,
-                topic: "t".into(),
-                payload: Bytes::new(),
-                qos: QoS::AtLeastOnce,
-                retain: false,
-                outcome: Outcome::Pending,
-            });
-        }
+    fn a_lost_link_changes_no_outcome() {
         let changes = Changes::from_events(
             vec![
                 Event::Published { id: PublishId(2) },
@@ -528,19 +528,10 @@ mod tests {
             ],
             0.0,
         );
-        changes.apply_to_sent(&mut sent);
-        let outcomes = |sent: &Log<Sent>| -> Vec<Outcome> {
-            sent.iter().map(|(_, s)| s.outcome.clone()).collect()
-        };
         assert_eq!(
-            outcomes(&sent),
-            [Outcome::Pending, Outcome::Delivered, Outcome::Pending],
+            changes.outcomes,
+            [(PublishId(2), Outcome::Delivered)],
             "the session sends the rest again after the reconnect"
-        );
-        unacknowledged_stored(&mut sent);
-        assert_eq!(
-            outcomes(&sent),
-            [Outcome::Stored, Outcome::Delivered, Outcome::Stored]
         );
     }
 }

@@ -7,7 +7,7 @@ use gloo_events::EventListener;
 use wasm_bindgen::JsValue;
 use web_sys::{MessageChannel, MessagePort};
 
-pub(super) struct LaterTask {
+pub(crate) struct LaterTask {
     sender: MessagePort,
     /// On the channel's other port; removed when the task is dropped.
     _listener: EventListener,
@@ -15,7 +15,7 @@ pub(super) struct LaterTask {
 
 impl LaterTask {
     /// `None` if the browser cannot make a channel.
-    pub(super) fn new(mut run: impl FnMut() + 'static) -> Option<Self> {
+    pub(crate) fn new(mut run: impl FnMut() + 'static) -> Option<Self> {
         let channel = MessageChannel::new().ok()?;
         let receiver = channel.port1();
         let listener = EventListener::new(&receiver, "message", move |_| run());
@@ -27,7 +27,7 @@ impl LaterTask {
     }
 
     /// Asks for one run; false if the message could not be posted.
-    pub(super) fn post(&self) -> bool {
+    pub(crate) fn post(&self) -> bool {
         self.sender.post_message(&JsValue::UNDEFINED).is_ok()
     }
 }
