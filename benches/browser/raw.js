@@ -1,8 +1,8 @@
-// The ceiling: a raw WebSocket pump. CONNECT, SUBSCRIBE and the PUBLISH packets (QoS 0) are
-// encoded before the clock starts; the PUBLISHes go out in batched sends (about 64 KB a send
-// all at once; a tenth of the window at a time with a window), and what comes back is counted,
-// not parsed (Mosquitto sends one WebSocket message per packet). Same query string and result
-// as page.rs; QoS 0 only.
+// The ceiling: a raw WebSocket pump. CONNECT, SUBSCRIBE (mqtt-packets.js) and the PUBLISH
+// packets (QoS 0) are encoded before the clock starts; the PUBLISHes go out in batched sends
+// (about 64 KB a send all at once; a tenth of the window at a time with a window), and what
+// comes back is counted, not parsed (Mosquitto sends one WebSocket message per packet). Same
+// query string and result as page.rs; QoS 0 only.
 (() => {
   const query = new URLSearchParams(location.search);
   const number = (key, fallback) => Number(query.get(key) ?? fallback);
@@ -31,13 +31,11 @@
   }
   if (p.qos !== 0) return report('the raw pump does QoS 0 only');
 
+  const { text, varint } = MqttPackets;
   const v5 = p.version === 5;
-  const text = (s) => { const b = new TextEncoder().encode(s); return [b.length >> 8, b.length & 255, ...b]; };
-  const varint = (n) => { const out = []; do { let d = n % 128; n = Math.floor(n / 128); if (n > 0) d |= 128; out.push(d); } while (n > 0); return out; };
-  const packet = (first, body) => Uint8Array.from([first, ...varint(body.length), ...body]);
-  const connect = packet(0x10, [...text('MQTT'), v5 ? 5 : 4, 0x02, 0, 60, ...(v5 ? [0] : []), ...text(`bench-${p.id}`)]);
+  const connect = MqttPackets.connect(`bench-${p.id}`, p.version);
   const topic = `bench/${p.id}`;
-  const subscribe = packet(0x82, [0, 1, ...(v5 ? [0] : []), ...text(topic), 0]);
+  const subscribe = MqttPackets.subscribe(topic, p.version);
   // One PUBLISH, its length, and a batch of them back to back.
   const head = [...text(topic), ...(v5 ? [0] : [])];
   const remaining = head.length + p.size;

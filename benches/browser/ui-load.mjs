@@ -1,22 +1,24 @@
-// The UI load workload of the browser bench (run.mjs, `--only ui`): the app itself (its release
-// build, as in dist/) subscribed to a topic, while MQTT.js in node publishes 64-byte QoS 0
-// messages to it at a steady rate. What is measured:
+// The UI load workload of the browser bench (run.mjs, `--only ui,floor,floorw`): a page
+// subscribed to a topic, while MQTT.js in node publishes 64-byte QoS 0 messages to it at a
+// steady rate. The page is the app itself (its release build, as in dist/), or the frame floor:
+// floor.html, which only counts the messages, its socket on the main thread or in a worker.
+// What is measured:
 // - the gaps between animation frames in the page while the messages arrive (ui-probe.js, put
-//   into the page before the app's script);
+//   into the page before its own script);
 // - the main thread's CPU time meanwhile, and its parts in script, style and layout (the
 //   Performance domain, in thread ticks: the only domain attached to during the feed);
 // - the memory the page holds once they all came: the JS heap after a garbage collection
 //   (HeapProfiler.collectGarbage, Runtime.getHeapUsage) and the app's wasm linear memory,
-//   read over DevTools after the run.
+//   read over DevTools after the run (the page's only: not a worker's).
 import { readFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { servePages } from './serve.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** Serves the app from `appDist` with the probe in its page, and takes the probe's reports. */
-function serveApp(appDist, onReport) {
-  return servePages(appDist, {
+/** Serves the pages of `dir` with the probe in each, and takes the probe's reports. */
+function serveWithProbe(dir, onReport) {
+  return servePages(dir, {
     onReport,
     pageHtml: (html) => html.replace('<head>', '<head><script src="/bench-ui-probe.js"></script>'),
     extra: { '/bench-ui-probe.js': readFileSync(join(here, 'ui-probe.js')) },
@@ -47,16 +49,18 @@ async function publishSteadily(mqtt, { broker, version, topic, n, size, rate }) 
 
 /**
  * One run: the page, the feed, the figures. `send` is run.mjs's DevTools call (browser-level
- * socket, flat sessions); `mqtt` the MQTT.js module; `printProfile`, if given, gets a CPU profile
- * of the page's main thread while the messages arrive (attached with the Profiler domain only).
+ * socket, flat sessions); `mqtt` the MQTT.js module; `dir` the folder served, `page` the path of
+ * the page in it and `pageQuery` its own parameters, beside the app's; `printProfile`, if given,
+ * gets a CPU profile of the page's main thread while the messages arrive (attached with the
+ * Profiler domain only).
  */
-export async function runUiLoad({ send, mqtt, appDist, broker, version, rate, seconds, size, printProfile }) {
+export async function runUiLoad({ send, mqtt, dir, page, pageQuery = {}, broker, version, rate, seconds, size, printProfile }) {
   const n = rate * seconds;
   const id = `ui-${process.pid}-${Date.now()}`;
   const topic = `bench/${id}`;
   const reports = new Map();
   const waiters = new Map();
-  const { server, origin } = await serveApp(resolve(appDist), (report) => {
+  const { server, origin } = await serveWithProbe(resolve(dir), (report) => {
     if (report.id !== id) return;
     reports.set(report.phase, report);
     waiters.get(report.phase)?.(report);
@@ -67,9 +71,9 @@ export async function runUiLoad({ send, mqtt, appDist, broker, version, rate, se
   });
   const query = new URLSearchParams({
     broker, version: version === 5 ? '5' : '3.1.1', filter: topic, connect: '1', subscribe: '1',
-    bench_id: id, bench_n: String(n),
+    bench_id: id, bench_n: String(n), ...pageQuery,
   });
-  const { targetId } = await send('Target.createTarget', { url: `${origin}/?${query}` });
+  const { targetId } = await send('Target.createTarget', { url: `${origin}${page}?${query}` });
   try {
     await reportOf('ready', 20_000);
     // Attached with the Performance domain only (no event for every frame or message): the
@@ -94,7 +98,9 @@ export async function runUiLoad({ send, mqtt, appDist, broker, version, rate, se
     const heap = await send('Runtime.getHeapUsage', {}, sessionId);
     const { result } = await send('Runtime.evaluate', { expression: 'benchWasmBytes()', returnByValue: true }, sessionId);
     return {
-      ...done, n, rate, seconds, size, publishMs, heapUsed: heap.usedSize, wasmBytes: result.value,
+      ...done, n, rate, seconds, size, publishMs, heapUsed: heap.usedSize,
+      // Absent from a page without wasm.
+      wasmBytes: result.value >= 0 ? result.value : undefined,
       // Seconds of CPU time (thread ticks) between 'ready' and 'done'.
       cpu: { thread: busy('ThreadTime'), script: busy('ScriptDuration'), style: busy('RecalcStyleDuration'), layout: busy('LayoutDuration'), span: busy('Timestamp') },
     };

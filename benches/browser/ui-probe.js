@@ -1,7 +1,8 @@
-// The probe of the UI load workload (benches/browser/ui-load.mjs puts it into the app's page,
-// before the app's own script): says when the app has subscribed, then takes the time of every
-// animation frame while messages arrive, and reports the gaps between frames with what the page
-// shows (the count, the rate in) once all messages came or none came for 3 s.
+// The probe of the UI load workload (benches/browser/ui-load.mjs puts it into the app's page, or
+// a floor page's, before the page's own script): says when the page has subscribed, then takes
+// the time of every animation frame while messages arrive, and reports the gaps between frames
+// with what the page shows (the count; the rate in, which only the app shows) once all messages
+// came or none came for 3 s.
 (() => {
   const params = new URLSearchParams(location.search);
   const id = params.get('bench_id');
@@ -9,7 +10,8 @@
   const post = (body) => fetch('/result', { method: 'POST', body: JSON.stringify({ id, ...body }), keepalive: true });
   let memory = null;
   addEventListener('TrunkApplicationStarted', (event) => { memory = event.detail.wasm.memory; });
-  // Read by ui-load.mjs over DevTools, after the run: the size of the app's linear memory.
+  // Read by ui-load.mjs over DevTools, after the run: the size of the app's linear memory (-1 in
+  // a page without wasm).
   window.benchWasmBytes = () => (memory ? memory.buffer.byteLength : -1);
   const shown = (testid) => document.querySelector(`[data-testid=${testid}]`);
   const quietMs = 3000;
