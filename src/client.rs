@@ -8,7 +8,9 @@ use mqtt_client::{
     Connection, Notice, Outcome, QueueView, Received, RetryStatus, Sent, SentChange, Status,
     Subscription,
 };
-use mqtt_engine::{ConnectOptions, Message, PublishError, PublishId, QoS, RequestId, SubscribeError};
+use mqtt_engine::{
+    ConnectOptions, Message, PublishError, PublishId, QoS, RequestId, SubscribeError,
+};
 use std::rc::Rc;
 
 /// How many entries the logs of sent messages and errors keep for the UI.
@@ -305,7 +307,10 @@ mod tests {
             retain: false,
             outcome: Outcome::Pending,
         };
-        apply_to_sent(&mut log, (1..=3).map(|id| SentChange::Added(entry(id))).collect());
+        apply_to_sent(
+            &mut log,
+            (1..=3).map(|id| SentChange::Added(entry(id))).collect(),
+        );
         // A lost link changes no outcome: the session sends the rest again after the
         // reconnect.
         apply_to_sent(

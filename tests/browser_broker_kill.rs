@@ -21,16 +21,16 @@ use kill_story::{
     AHEAD_LINKED, AHEAD_OFFLINE, KILLS, MIN_UP_MS, OUTAGES_MS, QUIET_MS, TOPICS, TOTAL,
 };
 use leptos::prelude::*;
+use mqtt_client::{Outcome, Status};
+use mqtt_engine::codec::{Packet, StreamDecoder};
+use mqtt_engine::{ConnectOptions, Version};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use mqtt_client::{Outcome, Status};
 use wasm_mqtt::Client;
-use mqtt_engine::codec::{Packet, StreamDecoder};
-use mqtt_engine::{ConnectOptions, Version};
 
 wasm_bindgen_test_configure!(run_in_browser);
 

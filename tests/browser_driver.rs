@@ -7,12 +7,10 @@ mod browser_support;
 
 use browser_support::*;
 use leptos::prelude::*;
-use wasm_bindgen_test::*;
 use mqtt_client::{Outcome, Status, SubState};
+use mqtt_engine::{ConnectOptions, Credentials, Message, PublishError, QoS, TopicError, Version};
+use wasm_bindgen_test::*;
 use wasm_mqtt::Client;
-use mqtt_engine::{
-    ConnectOptions, Credentials, Message, PublishError, QoS, TopicError, Version,
-};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -687,6 +685,121 @@ async fn a_received_handler_hears_each_message_and_its_publishes_go_out_with_the
         sends <= (n / 2) as f64,
         "the echoes ride with the acks of their burst: {n} echoes in {sends} sends"
     );
+    sender.disconnect();
+    receiver.disconnect();
+}
+
+/// A handler that publishes is heard by the broker whenever the message came: the first one
+/// after a connect (a retained message, with the CONNACK's burst), and those still in the
+/// link's inbox when the user connects again, which the connection reads before it reconnects.
+#[wasm_bindgen_test]
+async fn a_received_handler_publishes_on_the_first_message_after_a_connect_and_a_reconnect() {
+    let topic = unique("driver/first");
+    let echo = unique("driver/first-echo");
+    let sender = connected(Version::V5).await;
+    sender.subscribe(&echo, QoS::AtLeastOnce).unwrap();
+    wait_granted(sender, &echo).await;
+    sender
+        .publish(Message {
+            retain: true,
+            ..Message::new(topic.clone(), "retained", QoS::AtLeastOnce)
+        })
+        .unwrap();
+
+    let receiver = Client::new();
+    let refused = StoredValue::new(Vec::<String>::new());
+    let answered = StoredValue::new(std::collections::BTreeSet::<String>::new());
+    // Messages the handler heard inside a Connect: those the link had not handed over yet.
+    let connecting = StoredValue::new(false);
+    let heard_while_connecting = StoredValue::new(0);
+    receiver.on_received({
+        let topic = topic.clone();
+        let echo = echo.clone();
+        move |message| {
+            if message.topic != topic {
+                return;
+            }
+            if connecting.get_value() {
+                heard_while_connecting.update_value(|heard| *heard += 1);
+            }
+            let text = String::from_utf8_lossy(&message.payload).into_owned();
+            match receiver.publish(Message::new(echo.clone(), text.clone(), QoS::AtLeastOnce)) {
+                Ok(_) => answered.update_value(|answered| {
+                    answered.insert(text);
+                }),
+                Err(error) => refused.update_value(|refused| refused.push(error.to_string())),
+            }
+        }
+    });
+    let receiver_options = options(Version::V5);
+    receiver.connect(&ws_url(), receiver_options.clone());
+    wait_connected(receiver).await;
+    receiver.subscribe(&topic, QoS::AtMostOnce).unwrap();
+    // What came back, once each: QoS 1 may bring a message twice, and each resubscribe brings
+    // the retained message again.
+    let echoes = move || {
+        sender.received().with_untracked(|log| {
+            (log.iter())
+                .map(|(_, m)| String::from_utf8_lossy(&m.payload).into_owned())
+                .collect::<std::collections::BTreeSet<_>>()
+        })
+    };
+    wait_until(
+        "the echo of the retained message",
+        5_000,
+        || echoes().contains("retained"),
+        || format!("{:?}", refused.get_value()),
+    )
+    .await;
+
+    // Bursts that are still arriving when the user connects again: some of their messages are
+    // in the link's inbox then, and are handed to the handler by the Connect itself.
+    for round in 0..10u64 {
+        for i in 0..20 {
+            let text = format!("round {round} message {i}");
+            sender
+                .publish(Message::new(topic.clone(), text, QoS::AtMostOnce))
+                .unwrap();
+        }
+        pause(round % 4).await;
+        connecting.set_value(true);
+        receiver.connect(&ws_url(), receiver_options.clone());
+        connecting.set_value(false);
+        wait_connected(receiver).await;
+    }
+    pause(300).await;
+    wait_until(
+        "an echo of every message the receiver heard",
+        10_000,
+        || echoes() == answered.get_value(),
+        || {
+            let missing = answered.with_value(|answered| answered.difference(&echoes()).count());
+            format!(
+                "{missing} echoes missing; refused: {:?}",
+                refused.get_value()
+            )
+        },
+    )
+    .await;
+    web_sys::console::log_1(
+        &format!(
+            "{} messages echoed, {} of them heard inside a Connect",
+            answered.with_value(|answered| answered.len()),
+            heard_while_connecting.get_value()
+        )
+        .into(),
+    );
+    assert_eq!(
+        refused.get_value(),
+        Vec::<String>::new(),
+        "no publish refused"
+    );
+    sender
+        .publish(Message {
+            retain: true,
+            ..Message::new(topic, "", QoS::AtMostOnce)
+        })
+        .unwrap();
     sender.disconnect();
     receiver.disconnect();
 }

@@ -8,11 +8,11 @@ mod browser_support;
 
 use browser_support::*;
 use leptos::prelude::*;
+use mqtt_engine::{ConnectOptions, Message, QoS};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use wasm_mqtt::Client;
-use mqtt_engine::{ConnectOptions, Message, QoS};
 use wasm_mqtt::ui::App;
+use wasm_mqtt::Client;
 use web_sys::{Element, EventInit, HtmlElement, HtmlInputElement, HtmlSelectElement};
 
 wasm_bindgen_test_configure!(run_in_browser);

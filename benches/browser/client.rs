@@ -24,11 +24,11 @@ mod page {
     use crate::common::{now, Params, Tally};
     use bytes::Bytes;
     use leptos::prelude::*;
+    use mqtt_client::{Outcome, Status, SubState};
+    use mqtt_engine::{Message, QoS};
     use std::cell::RefCell;
     use std::rc::Rc;
-    use mqtt_client::{Outcome, Status, SubState};
     use wasm_mqtt::Client;
-    use mqtt_engine::{Message, QoS};
 
     pub fn run(params: Params) {
         let client = Client::new();

@@ -12,8 +12,8 @@
 //! The run ends when all `n` came back and, at QoS 1 and 2, all were acknowledged; the result
 //! goes as JSON to `window.benchReport`, which the page defines.
 
-use wasm_bindgen::prelude::*;
 use mqtt_engine::{ConnectOptions, QoS, Version};
+use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
 extern "C" {

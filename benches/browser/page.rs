@@ -28,11 +28,11 @@ fn main() {}
 mod page {
     use crate::common::{now, Params, Tally};
     use bytes::Bytes;
+    use mqtt_engine::{Event, Message, QoS, Session};
     use std::cell::RefCell;
     use std::rc::Rc;
     use wasm_bindgen::prelude::*;
     use wasm_bindgen::JsCast;
-    use mqtt_engine::{Event, Message, QoS, Session};
     use web_sys::{BinaryType, MessageEvent, WebSocket};
 
     #[wasm_bindgen]

@@ -1,4 +1,5 @@
-//! The app: the driver, the forms, and the page's link driving them.
+//! The app: the client (given to every component through the context), the forms, and the
+//! page's link driving them.
 
 use super::connection_panel::{ConnectionForm, ConnectionPanel};
 use super::counter::Counter;
@@ -7,10 +8,10 @@ use super::params::LaunchParams;
 use super::publish_view::PublishView;
 use super::share_link::ShareLink;
 use super::subscribe_view::{SubscribeForm, SubscribeView};
-use crate::Client;
 use crate::log::Log;
-use mqtt_client::Status;
+use crate::Client;
 use leptos::prelude::*;
+use mqtt_client::Status;
 
 /// The whole app. `query` stands in for the page's own query string (tests mount it with one).
 #[component]
@@ -18,6 +19,8 @@ pub fn App(#[prop(optional, into)] query: Option<String>) -> impl IntoView {
     let query = query.unwrap_or_else(page_query);
     let params = LaunchParams::from_query(&query);
     let client = Client::new();
+    // The components below take the client from the context.
+    provide_context(client);
     let form = ConnectionForm::new(&params);
     let publish_log = RwSignal::new(Log::new(200));
     let counter = Counter::new(client, publish_log, &params);
@@ -59,11 +62,11 @@ pub fn App(#[prop(optional, into)] query: Option<String>) -> impl IntoView {
                 "The Python tutorial's pub.py and sub.py, over MQTT 3.1.1 or 5.0 on a WebSocket."
             </p>
         </header>
-        <ErrorList client link_problems />
+        <ErrorList link_problems />
         <main class="panels">
-            <ConnectionPanel client form />
-            <PublishView client counter log=publish_log />
-            <SubscribeView client form=subscribe />
+            <ConnectionPanel form />
+            <PublishView counter log=publish_log />
+            <SubscribeView form=subscribe />
         </main>
         <footer>
             <ShareLink form counter subscribe />

@@ -4,15 +4,16 @@
 
 use super::number_field::NumberField;
 use super::params::LaunchParams;
+use super::problem_line::ProblemLine;
 use super::reconnect_notice::ReconnectNotice;
 use super::settings::{default_broker, ConnectSettings};
 use super::status_line::StatusLine;
 use super::{page_is_https, random_client_id};
 use crate::Client;
-use mqtt_client::{stored_client_ids, Status};
-use mqtt_engine::{Version, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_MESSAGES};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use mqtt_client::{stored_client_ids, Status};
+use mqtt_engine::{Version, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_MESSAGES};
 
 /// What the form holds.
 #[derive(Clone, Copy)]
@@ -95,7 +96,8 @@ impl ConnectionForm {
 }
 
 #[component]
-pub fn ConnectionPanel(client: Client, form: ConnectionForm) -> impl IntoView {
+pub fn ConnectionPanel(form: ConnectionForm) -> impl IntoView {
+    let client = expect_context::<Client>();
     let status = client.status();
     let active = move || status.with(Status::is_active);
     let on_submit = move |event: SubmitEvent| {
@@ -226,19 +228,9 @@ pub fn ConnectionPanel(client: Client, form: ConnectionForm) -> impl IntoView {
                     </button>
                 </div>
             </form>
-            {move || {
-                form.problem
-                    .get()
-                    .map(|problem| {
-                        view! {
-                            <p class="problem" role="alert" data-testid="connection-problem">
-                                {problem}
-                            </p>
-                        }
-                    })
-            }}
+            <ProblemLine problem=form.problem testid="connection-problem" />
             <StatusLine status=status />
-            <ReconnectNotice client />
+            <ReconnectNotice />
         </section>
     }
 }

@@ -5,11 +5,11 @@
 use super::params::{LaunchParams, INTERVAL_RANGE_MS};
 use super::publish_log::PublishLine;
 use super::text::{counter_payload, failed_line, sent_line};
-use crate::Client;
 use crate::log::Log;
-use mqtt_engine::{Message, QoS};
+use crate::Client;
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
+use mqtt_engine::{Message, QoS};
 
 #[derive(Clone, Copy)]
 pub struct Counter {

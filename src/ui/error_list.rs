@@ -6,7 +6,8 @@ use crate::Client;
 use leptos::prelude::*;
 
 #[component]
-pub fn ErrorList(client: Client, link_problems: RwSignal<Vec<String>>) -> impl IntoView {
+pub fn ErrorList(link_problems: RwSignal<Vec<String>>) -> impl IntoView {
+    let client = expect_context::<Client>();
     let errors = client.errors();
     let lines = move || {
         let mut lines: Vec<(String, String)> = link_problems

@@ -1,16 +1,17 @@
 //! How fast messages come in and go out: counted over the last second, once a second.
 
 use super::text::{per_second, rate_text};
-use crate::Client;
 use crate::log::Log;
-use mqtt_client::now;
+use crate::Client;
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
+use mqtt_client::now;
 
 const PERIOD_MS: u32 = 1_000;
 
 #[component]
-pub fn LiveRates(client: Client) -> impl IntoView {
+pub fn LiveRates() -> impl IntoView {
+    let client = expect_context::<Client>();
     let totals = move || {
         (
             client.received().with_untracked(Log::total),

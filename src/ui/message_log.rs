@@ -3,6 +3,7 @@
 
 use super::live_rates::LiveRates;
 use super::number_field::NumberField;
+use super::problem_line::ProblemLine;
 use super::received_list::ReceivedList;
 use super::settings::received_kept;
 use super::text::received_count;
@@ -11,7 +12,8 @@ use crate::DEFAULT_RECEIVED_KEPT;
 use leptos::prelude::*;
 
 #[component]
-pub fn MessageLog(client: Client) -> impl IntoView {
+pub fn MessageLog() -> impl IntoView {
+    let client = expect_context::<Client>();
     let received = client.received();
     let kept_text = RwSignal::new(DEFAULT_RECEIVED_KEPT.to_string());
     let kept = move || kept_text.with(|text| received_kept(text));
@@ -36,20 +38,10 @@ pub fn MessageLog(client: Client) -> impl IntoView {
             </button>
         </div>
         <div class="log-settings">
-            <LiveRates client />
+            <LiveRates />
             <NumberField id="received-kept" label="Messages kept" value=kept_text />
         </div>
-        {move || {
-            kept()
-                .err()
-                .map(|problem| {
-                    view! {
-                        <p class="problem" role="alert" data-testid="received-kept-problem">
-                            {problem}
-                        </p>
-                    }
-                })
-        }}
-        <ReceivedList client />
+        <ProblemLine problem=Signal::derive(move || kept().err()) testid="received-kept-problem" />
+        <ReceivedList />
     }
 }

@@ -15,6 +15,7 @@ mod error_list;
 mod live_rates;
 mod message_log;
 mod number_field;
+mod problem_line;
 mod publish_form;
 mod publish_log;
 mod publish_view;

@@ -1,20 +1,18 @@
 //! Publish one message: topic, payload, QoS, retain.
 
+use super::problem_line::ProblemLine;
 use super::publish_log::PublishLine;
 use super::qos_select::QosSelect;
 use super::text::{failed_line, sent_line};
-use crate::Client;
 use crate::log::Log;
-use mqtt_engine::{Message, QoS};
+use crate::Client;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use mqtt_engine::{Message, QoS};
 
 #[component]
-pub fn PublishForm(
-    client: Client,
-    log: RwSignal<Log<PublishLine>>,
-    topic: String,
-) -> impl IntoView {
+pub fn PublishForm(log: RwSignal<Log<PublishLine>>, topic: String) -> impl IntoView {
+    let client = expect_context::<Client>();
     let topic = RwSignal::new(topic);
     let payload = RwSignal::new(String::from("hello from the browser"));
     let qos = RwSignal::new(QoS::AtMostOnce);
@@ -68,17 +66,7 @@ pub fn PublishForm(
                     "Publish"
                 </button>
             </div>
-            {move || {
-                problem
-                    .get()
-                    .map(|problem| {
-                        view! {
-                            <p class="problem" role="alert" data-testid="publish-problem">
-                                {problem}
-                            </p>
-                        }
-                    })
-            }}
+            <ProblemLine problem testid="publish-problem" />
         </form>
     }
 }

@@ -1,11 +1,11 @@
 //! What was published, as the tutorial's pub.py prints it, with what became of each message.
 
 use super::time_of_day;
-use crate::Client;
 use crate::log::Log;
+use crate::Client;
+use leptos::prelude::*;
 use mqtt_client::{wall_clock, Outcome, Status};
 use mqtt_engine::PublishId;
-use leptos::prelude::*;
 
 /// One line of the publish log.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,7 +35,8 @@ impl PublishLine {
 }
 
 #[component]
-pub fn PublishLog(client: Client, log: RwSignal<Log<PublishLine>>) -> impl IntoView {
+pub fn PublishLog(log: RwSignal<Log<PublishLine>>) -> impl IntoView {
+    let client = expect_context::<Client>();
     let lines = move || log.with(|log| log.iter().rev().cloned().collect::<Vec<_>>());
     view! {
         <div class="log-header">
@@ -56,14 +57,15 @@ pub fn PublishLog(client: Client, log: RwSignal<Log<PublishLine>>) -> impl IntoV
             <For
                 each=lines
                 key=|(seq, _)| *seq
-                children=move |(_, line)| view! { <PublishLogLine client line /> }
+                children=move |(_, line)| view! { <PublishLogLine line /> }
             />
         </ol>
     }
 }
 
 #[component]
-fn PublishLogLine(client: Client, line: PublishLine) -> impl IntoView {
+fn PublishLogLine(line: PublishLine) -> impl IntoView {
+    let client = expect_context::<Client>();
     let id = line.id;
     // Searching from the newest: a line's message is near the end of the sent log.
     let outcome = move || {

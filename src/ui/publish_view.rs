@@ -1,21 +1,17 @@
 //! Publishing: the tutorial's counter, one message at a time, and the log of both.
 
 use super::counter::Counter;
+use super::problem_line::ProblemLine;
 use super::publish_form::PublishForm;
 use super::publish_log::{PublishLine, PublishLog};
 use super::qos_select::QosSelect;
 use super::queue_status::QueueStatus;
 use super::text::counter_payload;
-use crate::Client;
 use crate::log::Log;
 use leptos::prelude::*;
 
 #[component]
-pub fn PublishView(
-    client: Client,
-    counter: Counter,
-    log: RwSignal<Log<PublishLine>>,
-) -> impl IntoView {
+pub fn PublishView(counter: Counter, log: RwSignal<Log<PublishLine>>) -> impl IntoView {
     let running = counter.running;
     view! {
         <section class="panel" aria-labelledby="publish-heading">
@@ -82,22 +78,11 @@ pub fn PublishView(
                         "Next: " <code>{move || counter_payload(counter.next.get())}</code>
                     </span>
                 </div>
-                {move || {
-                    counter
-                        .problem
-                        .get()
-                        .map(|problem| {
-                            view! {
-                                <p class="problem" role="alert" data-testid="counter-problem">
-                                    {problem}
-                                </p>
-                            }
-                        })
-                }}
+                <ProblemLine problem=counter.problem testid="counter-problem" />
             </div>
-            <PublishForm client log topic=counter.topic.get_untracked() />
-            <QueueStatus client />
-            <PublishLog client log />
+            <PublishForm log topic=counter.topic.get_untracked() />
+            <QueueStatus />
+            <PublishLog log />
         </section>
     }
 }

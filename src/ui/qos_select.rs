@@ -1,9 +1,9 @@
 //! A labelled QoS picker bound to a signal.
 
 use super::text::qos_label;
-use mqtt_engine::QoS;
 use crate::ui::params::parse_qos;
 use leptos::prelude::*;
+use mqtt_engine::QoS;
 
 #[component]
 pub fn QosSelect(id: &'static str, value: RwSignal<QoS>) -> impl IntoView {

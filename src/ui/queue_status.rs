@@ -6,7 +6,8 @@ use crate::Client;
 use leptos::prelude::*;
 
 #[component]
-pub fn QueueStatus(client: Client) -> impl IntoView {
+pub fn QueueStatus() -> impl IntoView {
+    let client = expect_context::<Client>();
     let queue = client.queue();
     view! {
         <p

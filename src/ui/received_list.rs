@@ -7,8 +7,8 @@
 
 use super::text::{qos_label, received_line};
 use super::time_of_day;
-use crate::Client;
 use crate::log::Log;
+use crate::Client;
 use leptos::prelude::*;
 
 /// A row's height in CSS pixels: the layout rests on it, so it is set here, not in the CSS.
@@ -19,7 +19,8 @@ const ROWS_IN_VIEW: usize = 14;
 const ROWS_BEYOND: usize = 3;
 
 #[component]
-pub fn ReceivedList(client: Client) -> impl IntoView {
+pub fn ReceivedList() -> impl IntoView {
+    let client = expect_context::<Client>();
     let received = client.received();
     let scroll_top = RwSignal::new(0);
     let first = move || (scroll_top.get() / ROW_PX).saturating_sub(ROWS_BEYOND);

@@ -3,12 +3,13 @@
 
 use super::text::retry_text;
 use crate::Client;
-use mqtt_client::wall_clock;
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
+use mqtt_client::wall_clock;
 
 #[component]
-pub fn ReconnectNotice(client: Client) -> impl IntoView {
+pub fn ReconnectNotice() -> impl IntoView {
+    let client = expect_context::<Client>();
     let retry = client.retry();
     // The countdown's clock ticks only while a try is scheduled.
     let clock = RwSignal::new(wall_clock());

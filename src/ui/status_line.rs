@@ -1,7 +1,7 @@
 //! The connection's state in plain words.
 
-use mqtt_client::Status;
 use leptos::prelude::*;
+use mqtt_client::Status;
 
 #[component]
 pub fn StatusLine(status: ReadSignal<Status>) -> impl IntoView {

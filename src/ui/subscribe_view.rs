@@ -2,12 +2,13 @@
 
 use super::message_log::MessageLog;
 use super::params::LaunchParams;
+use super::problem_line::ProblemLine;
 use super::qos_select::QosSelect;
 use super::subscription_list::SubscriptionList;
 use crate::Client;
-use mqtt_engine::QoS;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use mqtt_engine::QoS;
 
 /// What the subscribe form holds.
 #[derive(Clone, Copy)]
@@ -35,7 +36,8 @@ impl SubscribeForm {
 }
 
 #[component]
-pub fn SubscribeView(client: Client, form: SubscribeForm) -> impl IntoView {
+pub fn SubscribeView(form: SubscribeForm) -> impl IntoView {
+    let client = expect_context::<Client>();
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         form.subscribe(client);
@@ -56,20 +58,10 @@ pub fn SubscribeView(client: Client, form: SubscribeForm) -> impl IntoView {
                         "Subscribe"
                     </button>
                 </div>
-                {move || {
-                    form.problem
-                        .get()
-                        .map(|problem| {
-                            view! {
-                                <p class="problem" role="alert" data-testid="subscribe-problem">
-                                    {problem}
-                                </p>
-                            }
-                        })
-                }}
+                <ProblemLine problem=form.problem testid="subscribe-problem" />
             </form>
-            <SubscriptionList client />
-            <MessageLog client />
+            <SubscriptionList />
+            <MessageLog />
         </section>
     }
 }

@@ -2,11 +2,12 @@
 
 use super::text::qos_label;
 use crate::Client;
-use mqtt_client::{Status, SubState, Subscription};
 use leptos::prelude::*;
+use mqtt_client::{Status, SubState, Subscription};
 
 #[component]
-pub fn SubscriptionList(client: Client) -> impl IntoView {
+pub fn SubscriptionList() -> impl IntoView {
+    let client = expect_context::<Client>();
     let subscriptions = client.subscriptions();
     let connected = move || client.status().with(Status::is_connected);
     view! {

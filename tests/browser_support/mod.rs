@@ -1,14 +1,19 @@
 //! What the browser tests share: the broker's ports (set by scripts/browser-test at compile
-//! time) and waiting with a time limit.
+//! time), waiting with a time limit, and clients made as the stories make them.
 
 #![allow(dead_code)]
 
+mod clients;
+
+#[allow(unused_imports)] // each test file uses part of it
+pub use clients::*;
+
 use gloo_timers::future::sleep;
 use leptos::prelude::*;
-use std::time::Duration;
 use mqtt_client::{Outcome, Status, SubState};
-use wasm_mqtt::Client;
 use mqtt_engine::PublishId;
+use std::time::Duration;
+use wasm_mqtt::Client;
 
 fn port(name: &str, value: Option<&'static str>) -> u16 {
     match value.and_then(|value| value.parse().ok()) {

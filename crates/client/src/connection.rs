@@ -57,9 +57,15 @@ impl Connection {
     /// task; otherwise, if `queue_offline`, it waits, in order, for the next CONNACK (and in
     /// this browser's storage meanwhile). Refused with no connection set up, at the queue's
     /// bound, or offline unless `queue_offline`.
-    pub fn publish(&self, message: Message, queue_offline: bool) -> Result<PublishId, PublishError> {
-        command(&self.driver, |driver| driver.publish(message, queue_offline))
-            .unwrap_or(Err(PublishError::NotConnected))
+    pub fn publish(
+        &self,
+        message: Message,
+        queue_offline: bool,
+    ) -> Result<PublishId, PublishError> {
+        command(&self.driver, |driver| {
+            driver.publish(message, queue_offline)
+        })
+        .unwrap_or(Err(PublishError::NotConnected))
     }
 
     /// Subscribes; while the link is down, the SUBSCRIBE goes out after the next CONNACK.

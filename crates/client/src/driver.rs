@@ -22,8 +22,8 @@ use crate::tab_lock::{self, Claim};
 use crate::transport_error::{self, Progress};
 use crate::turns::{Answers, Turns};
 use crate::update::{
-    subscription_requested, unsubscribe_requested, Changes, Notice, QueueView, Sent,
-    SentChange, Status, Subscription, Update,
+    subscription_requested, unsubscribe_requested, Changes, Notice, QueueView, Sent, SentChange,
+    Status, Subscription, Update,
 };
 use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
@@ -308,13 +308,18 @@ impl Driver {
     }
 
     fn session_active(&self) -> bool {
-        (self.current.as_ref()).is_some_and(|current| current.session.state() != State::Disconnected)
+        (self.current.as_ref())
+            .is_some_and(|current| current.session.state() != State::Disconnected)
     }
 
     fn on_open(&mut self, generation: u64) {
         self.turns.from_network = true;
         let claimed = (self.current.as_ref()).is_some_and(|current| current.claim.is_some());
-        let Some(link) = self.link.as_mut().filter(|link| link.generation == generation) else {
+        let Some(link) = self
+            .link
+            .as_mut()
+            .filter(|link| link.generation == generation)
+        else {
             return;
         };
         link.progress = Progress::Opened;
@@ -462,7 +467,9 @@ impl Driver {
         let id = current.session.publish(message, now())?;
         let id = current.tag_publish(id);
         self.save.changed();
-        self.update.sent.push(SentChange::Added(Sent { id, ..sent }));
+        self.update
+            .sent
+            .push(SentChange::Added(Sent { id, ..sent }));
         Ok(id)
     }
 

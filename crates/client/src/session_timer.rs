@@ -41,7 +41,12 @@ impl SessionTimer {
     /// is kept: when it fires, the session finds nothing due and the timer is armed again. That
     /// spares a clearTimeout and a setTimeout per message, since each send moves the keep-alive.
     /// `from_network`: this turn runs in a WebSocket event's task.
-    pub fn arm(&mut self, deadline: Option<Millis>, from_network: bool, fire: impl FnOnce() + 'static) {
+    pub fn arm(
+        &mut self,
+        deadline: Option<Millis>,
+        from_network: bool,
+        fire: impl FnOnce() + 'static,
+    ) {
         if self.hold == Hold::HeldPastDue {
             return;
         }
@@ -49,8 +54,9 @@ impl SessionTimer {
             self.armed = None;
             return;
         };
-        let keep = (self.armed.as_ref())
-            .is_some_and(|armed| armed.deadline <= deadline && (armed.from_network || !from_network));
+        let keep = (self.armed.as_ref()).is_some_and(|armed| {
+            armed.deadline <= deadline && (armed.from_network || !from_network)
+        });
         if keep {
             return;
         }

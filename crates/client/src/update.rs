@@ -3,11 +3,11 @@
 //! the page applies. How one turn's events sort into it is here, in plain Rust, tested natively.
 
 use crate::reconnect::RetryStatus;
+use bytes::Bytes;
 use mqtt_engine::{
     DisconnectReason, Event, Message, PublishId, QoS, RequestId, SubscribeResult,
     CLOSES_BEFORE_GIVING_UP,
 };
-use bytes::Bytes;
 
 /// Where the connection stands, for people.
 #[derive(Debug, Clone, PartialEq, Default)]

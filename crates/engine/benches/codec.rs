@@ -8,11 +8,11 @@
 
 use bytes::{Bytes, BytesMut};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use mqtt_engine::codec::{encode, Packet, StreamDecoder};
+use mqtt_engine::Version;
 use mqttbytes::v5::Publish;
 use mqttbytes::QoS;
 use std::hint::black_box;
-use mqtt_engine::codec::{encode, Packet, StreamDecoder};
-use mqtt_engine::Version;
 
 const SIZES: [(&str, usize); 3] = [("64B", 64), ("1KB", 1024), ("64KB", 64 * 1024)];
 const TOPIC: &str = "bench/wasm-mqtt";

@@ -4,11 +4,11 @@
 
 mod support;
 
+use mqtt_engine::{DisconnectReason, Event, Message, QoS, ReasonCode, Version};
 use std::time::Instant;
 use support::brokers::Aedes;
 use support::driver::Client;
 use support::options;
-use mqtt_engine::{DisconnectReason, Event, Message, QoS, ReasonCode, Version};
 
 const QOS_LEVELS: [QoS; 3] = [QoS::AtMostOnce, QoS::AtLeastOnce, QoS::ExactlyOnce];
 

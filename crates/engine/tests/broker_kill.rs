@@ -20,6 +20,7 @@ use kill_story::{
     AHEAD_OFFLINE, KILLS, MIN_UP_MS, OUTAGES_MS, QUIET_MS, QUOTA_EXCEEDED, SAVE_MARGIN_MS, TOPICS,
     TOTAL,
 };
+use mqtt_engine::{Backoff, ConnectOptions, Event, State, Version};
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -29,7 +30,6 @@ use std::time::{Duration, Instant, SystemTime};
 use support::brokers::{Durability, Mosquitto};
 use support::driver::{Client, Redial};
 use support::options;
-use mqtt_engine::{Backoff, ConnectOptions, Event, State, Version};
 
 /// The longest the whole story may take before it is declared stuck.
 const RUN_LIMIT: Duration = Duration::from_secs(60);

@@ -4,14 +4,12 @@
 mod support;
 
 use bytes::Bytes;
+use mqtt_engine::{Credentials, DisconnectReason, Event, Message, QoS, ReasonCode, Version, Will};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use support::brokers::Mosquitto;
 use support::driver::Client;
 use support::options;
-use mqtt_engine::{
-    Credentials, DisconnectReason, Event, Message, QoS, ReasonCode, Version, Will,
-};
 
 /// Runs each story once per MQTT version: `story::v3_1_1` and `story::v5`.
 macro_rules! in_both_versions {

@@ -23,9 +23,9 @@
 
 #![allow(dead_code)] // each story uses its own part
 
-use std::collections::HashMap;
 use mqtt_engine::codec::Packet;
 use mqtt_engine::{Message, QoS};
+use std::collections::HashMap;
 
 /// Messages per QoS level.
 pub const PER_QOS: usize = 10_000;

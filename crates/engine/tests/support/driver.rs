@@ -1,6 +1,11 @@
 //! A native driver for the sans-IO session: a blocking tungstenite WebSocket and an `Instant`
 //! clock. It moves bytes, time and the end of the link; every MQTT decision is the session's.
 
+use mqtt_engine::codec::{Packet, StreamDecoder};
+use mqtt_engine::{
+    Backoff, ConnectOptions, DisconnectReason, Event, Message, Millis, PublishId, QoS, ReasonCode,
+    Session, SubscribeResult,
+};
 use std::collections::VecDeque;
 use std::io::ErrorKind;
 use std::net::TcpStream;
@@ -9,11 +14,6 @@ use tungstenite::client::IntoClientRequest;
 use tungstenite::handshake::HandshakeError;
 use tungstenite::http::HeaderValue;
 use tungstenite::{Message as WsMessage, WebSocket};
-use mqtt_engine::codec::{Packet, StreamDecoder};
-use mqtt_engine::{
-    Backoff, ConnectOptions, DisconnectReason, Event, Message, Millis, PublishId, QoS, ReasonCode,
-    Session, SubscribeResult,
-};
 
 /// How long `wait_for` waits before the test fails.
 pub const WAIT_LIMIT: Duration = Duration::from_secs(5);
