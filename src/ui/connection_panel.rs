@@ -5,14 +5,14 @@
 use super::number_field::NumberField;
 use super::params::LaunchParams;
 use super::problem_line::ProblemLine;
+use super::random_client_id;
 use super::reconnect_notice::ReconnectNotice;
 use super::settings::{default_broker, ConnectSettings};
 use super::status_line::StatusLine;
-use super::{page_is_https, random_client_id};
 use crate::Client;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use mqtt_client::{stored_client_ids, Status};
+use mqtt_client::{page_is_https, stored_client_ids, Status};
 use mqtt_engine::{Version, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_MESSAGES};
 
 /// What the form holds.

@@ -30,12 +30,6 @@ mod subscription_list;
 
 pub use app::App;
 
-fn page_is_https() -> bool {
-    web_sys::window()
-        .and_then(|window| window.location().protocol().ok())
-        .is_some_and(|protocol| protocol == "https:")
-}
-
 /// `wasm-mqtt-<8 hex digits>`, from the browser's random source.
 fn random_client_id() -> String {
     let mut bytes = [0u8; 4];

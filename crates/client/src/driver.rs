@@ -12,6 +12,7 @@
 
 use crate::clock::{now, wall_clock};
 use crate::current::{sent_entry, Current};
+use crate::environment::{browser_is_offline, page_is_https};
 use crate::later_task::LaterTask;
 use crate::link::{Callbacks, Link};
 use crate::reconnect::{AfterLoss, Reconnect, RetryStatus};
@@ -701,14 +702,4 @@ fn listen(this: &Weak<RefCell<Driver>>) -> Vec<EventListener> {
         ));
     }
     listeners
-}
-
-fn browser_is_offline() -> bool {
-    web_sys::window().is_some_and(|window| !window.navigator().on_line())
-}
-
-fn page_is_https() -> bool {
-    web_sys::window()
-        .and_then(|window| window.location().protocol().ok())
-        .is_some_and(|protocol| protocol == "https:")
 }

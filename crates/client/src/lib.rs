@@ -15,6 +15,7 @@ mod clock;
 mod connection;
 mod current;
 mod driver;
+mod environment;
 mod inbox;
 mod later_task;
 mod link;
@@ -29,6 +30,7 @@ pub mod update;
 
 pub use clock::{now, wall_clock};
 pub use connection::Connection;
+pub use environment::page_is_https;
 pub use reconnect::RetryStatus;
 pub use stored_queue::client_ids as stored_client_ids;
 pub use update::{

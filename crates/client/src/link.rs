@@ -2,6 +2,7 @@
 //! does is reported to the driver through the callbacks it was opened with, each tagged with
 //! the link's generation so that a late callback of a closed link is told apart.
 
+use crate::environment::js_error_text;
 use crate::inbox::Inbox;
 use crate::transport_error::Progress;
 use wasm_bindgen::prelude::*;
@@ -100,16 +101,5 @@ impl Drop for Link {
         self.socket.set_onclose(None);
         let _ = self.socket.close();
         // Dropping a handler that is running now is safe: wasm-bindgen frees it on return.
-    }
-}
-
-/// The message of a JavaScript exception.
-pub(crate) fn js_error_text(error: &JsValue) -> String {
-    if let Some(error) = error.dyn_ref::<js_sys::Error>() {
-        String::from(error.message())
-    } else {
-        error
-            .as_string()
-            .unwrap_or_else(|| "an unknown error".into())
     }
 }

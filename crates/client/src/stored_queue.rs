@@ -211,29 +211,14 @@ pub use local::{client_ids, load, save};
 
 mod local {
     use super::{client_id_of, decode, encode, key};
+    use crate::environment::js_error_text;
     use mqtt_engine::Pending;
-    use wasm_bindgen::{JsCast, JsValue};
     use web_sys::Storage;
 
     fn local_storage() -> Result<Storage, String> {
         web_sys::window()
             .and_then(|window| window.local_storage().ok().flatten())
             .ok_or_else(|| "this browser gives the page no localStorage".to_string())
-    }
-
-    /// A JavaScript exception in words.
-    fn describe(error: &JsValue) -> String {
-        match error.dyn_ref::<js_sys::Error>() {
-            Some(error) if error.name() == "QuotaExceededError" => {
-                "the browser's storage for this site is full".to_string()
-            }
-            Some(error) => format!(
-                "{}: {}",
-                String::from(error.name()),
-                String::from(error.message())
-            ),
-            None => "an unknown error".to_string(),
-        }
     }
 
     /// Stores `messages` for this broker and client id; no messages removes the record.
@@ -249,7 +234,7 @@ mod local {
         let written = local_storage().and_then(|storage| {
             storage
                 .set_item(&key, &encode(messages))
-                .map_err(|error| describe(&error))
+                .map_err(|error| js_error_text(&error))
         });
         written.map_err(|detail| {
             let what = match messages.len() {
@@ -269,7 +254,7 @@ mod local {
             .and_then(|storage| {
                 storage
                     .get_item(&key(broker, client_id))
-                    .map_err(|error| describe(&error))
+                    .map_err(|error| js_error_text(&error))
             })
             .and_then(|record| record.map_or(Ok(Vec::new()), |record| decode(&record)))
             .map_err(|error| {
