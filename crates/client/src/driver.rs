@@ -32,7 +32,7 @@ use mqtt_engine::{
     ConnectOptions, DisconnectReason, Event, Message, Millis, PublishError, PublishId, QoS,
     RequestId, Session, State, SubscribeError,
 };
-use std::cell::RefCell;
+use std::cell::{RefCell, RefMut};
 use std::rc::{Rc, Weak};
 use web_sys::{CloseEvent, VisibilityState};
 
@@ -44,23 +44,16 @@ pub(crate) fn drive<R>(
     driver: &Rc<RefCell<Driver>>,
     input: impl FnOnce(&mut Driver) -> R,
 ) -> Option<R> {
-    let Ok(mut guard) = driver.try_borrow_mut() else {
-        report_reentry();
-        return None;
-    };
+    let mut guard = borrow(driver)?;
     guard.read_inbox();
     let result = input(&mut guard);
     guard.end_turn();
     let answering = guard.turns.answers == Answers::Gathering;
-    let (update, tell) = guard.take_update();
-    drop(guard);
-    if !update.is_empty() {
-        tell(update);
-    }
+    release_and_tell(guard);
     if answering {
         // The answers to the messages, and what the page published on hearing of them, in
         // one `send`.
-        if let Ok(mut guard) = driver.try_borrow_mut() {
+        if let Some(mut guard) = borrow(driver) {
             guard.turns.answers = Answers::None;
             guard.flush();
         }
@@ -75,18 +68,33 @@ pub(crate) fn command<R>(
     driver: &Rc<RefCell<Driver>>,
     command: impl FnOnce(&mut Driver) -> R,
 ) -> Option<R> {
-    let Ok(mut guard) = driver.try_borrow_mut() else {
-        report_reentry();
-        return None;
-    };
+    let mut guard = borrow(driver)?;
     let result = command(&mut guard);
     guard.schedule_flush();
-    let (update, tell) = guard.take_update();
+    release_and_tell(guard);
+    Some(result)
+}
+
+/// The driver, unless it is at work already: only a bug could get there (the driver called
+/// back into itself), which is said rather than panicked on.
+fn borrow(driver: &Rc<RefCell<Driver>>) -> Option<RefMut<'_, Driver>> {
+    let borrowed = driver.try_borrow_mut().ok();
+    if borrowed.is_none() {
+        web_sys::console::error_1(
+            &"wasm-mqtt: the driver was re-entered; the input was dropped".into(),
+        );
+    }
+    borrowed
+}
+
+/// Releases the driver, then hands the page what changed.
+fn release_and_tell(mut guard: RefMut<'_, Driver>) {
+    let update = std::mem::take(&mut guard.update);
+    let tell = guard.tell_page.clone();
     drop(guard);
     if !update.is_empty() {
         tell(update);
     }
-    Some(result)
 }
 
 /// The first WebSocket message since the last turn: the turn that reads and answers it waits
@@ -96,9 +104,8 @@ fn wake(driver: &Weak<RefCell<Driver>>) {
     let Some(driver) = driver.upgrade() else {
         return;
     };
-    let later = match driver.try_borrow_mut() {
-        Ok(mut guard) => guard.turns.burst_in_a_later_task(),
-        Err(_) => return report_reentry(),
+    let Some(later) = borrow(&driver).map(|mut guard| guard.turns.burst_in_a_later_task()) else {
+        return;
     };
     if !later {
         drive(&driver, |_| {});
@@ -109,13 +116,6 @@ fn drive_weak(driver: &Weak<RefCell<Driver>>, input: impl FnOnce(&mut Driver)) {
     if let Some(driver) = driver.upgrade() {
         drive(&driver, input);
     }
-}
-
-/// Only a bug could get here (the driver called back into itself); say so rather than panic.
-fn report_reentry() {
-    web_sys::console::error_1(
-        &"wasm-mqtt: the driver was re-entered; the input was dropped".into(),
-    );
 }
 
 pub(crate) struct Driver {
@@ -176,10 +176,6 @@ impl Driver {
             })
         });
         driver
-    }
-
-    fn take_update(&mut self) -> (Update, TellPage) {
-        (std::mem::take(&mut self.update), self.tell_page.clone())
     }
 
     /// Connects to `url` with `options`: the same session as before if both are unchanged
