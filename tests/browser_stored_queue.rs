@@ -9,31 +9,55 @@ mod browser_support;
 
 use browser_support::*;
 use leptos::prelude::*;
-use mqtt_client::stored_queue;
 use mqtt_client::Outcome;
+use mqtt_client::{queue_store, stored_client_ids, stored_queue};
 use mqtt_engine::{Message, Pending, QoS, Version};
 use wasm_bindgen_test::*;
 use wasm_mqtt::Client;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+type Stored = Option<Result<Vec<Pending>, String>>;
+
 async fn wait_for_stored_queue_to_empty(url: &str, client_id: &str, limit_ms: u64) {
-    wait_until(
+    wait_for_stored(
+        url,
+        client_id,
         "the stored queue to empty",
         limit_ms,
-        || stored(url, client_id).is_none(),
-        || format!("{:?}", stored(url, client_id)),
+        Option::is_none,
     )
     .await;
 }
 
 /// The stored record for this broker and client id, read back, if there is one.
-fn stored(url: &str, client_id: &str) -> Option<Result<Vec<Pending>, String>> {
-    let storage = web_sys::window()?.local_storage().ok()??;
-    let record = storage
-        .get_item(&stored_queue::key(url, client_id))
-        .ok()??;
-    Some(stored_queue::decode(&record))
+async fn stored(url: &str, client_id: &str) -> Stored {
+    match queue_store::load(url, client_id).await {
+        Ok(pending) if pending.is_empty() => None,
+        Ok(pending) => Some(Ok(pending)),
+        Err(error) => Some(Err(error.to_string())),
+    }
+}
+
+/// Waits until what is stored for this broker and client id passes `done`, and returns it.
+async fn wait_for_stored(
+    url: &str,
+    client_id: &str,
+    what: &str,
+    limit_ms: u64,
+    done: impl Fn(&Stored) -> bool,
+) -> Stored {
+    let start = js_sys::Date::now();
+    loop {
+        let now = stored(url, client_id).await;
+        if done(&now) {
+            return now;
+        }
+        if js_sys::Date::now() - start > limit_ms as f64 {
+            panic!("waited {limit_ms} ms for {what}; stored: {now:?}");
+        }
+        pause(10).await;
+    }
 }
 
 /// A QoS 2 message in flight when the page goes away: a new page with the same client id, on a
@@ -69,19 +93,20 @@ async fn qos_2_in_flight_at_a_reload_is_completed_once(lost: u8) {
     );
     let id = publish(first, "once", QoS::ExactlyOnce);
     let released = lost == 6;
-    wait_until(
+    wait_for_stored(
+        &url,
+        &client_id,
         "the message in flight in the stored queue",
         5_000,
-        || {
-            stored(&url, &client_id).is_some_and(|record| {
-                record.is_ok_and(|pending| {
+        |stored| {
+            stored.as_ref().is_some_and(|record| {
+                record.as_ref().is_ok_and(|pending| {
                     pending.len() == 1
                         && pending[0].packet_id == Some(3)
                         && pending[0].released == released
                 })
             })
         },
-        || format!("{:?}", stored(&url, &client_id)),
     )
     .await;
     let outcome = outcome_of(first, id);
@@ -159,18 +184,15 @@ async fn unsent_messages_are_stored_and_a_new_session_sends_them() {
             .expect("queued");
     }
     // Stored within the debounce (200 ms).
-    wait_until(
-        "the queue in localStorage",
-        2_000,
-        || stored(&url, &client_id).is_some_and(|s| s.is_ok_and(|m| m.len() == 3)),
-        || format!("{:?}", stored(&url, &client_id)),
-    )
+    let stored = wait_for_stored(&url, &client_id, "the stored queue", 2_000, |stored| {
+        (stored.as_ref()).is_some_and(|s| s.as_ref().is_ok_and(|m| m.len() == 3))
+    })
     .await;
-    let messages = stored(&url, &client_id).unwrap().unwrap();
+    let messages = stored.unwrap().unwrap();
     assert_eq!(messages[0].message.topic, topic);
     assert_eq!(&messages[2].message.payload[..], b"stored 2");
     assert_eq!(
-        stored_queue::client_ids(&url),
+        stored_client_ids(&url).await,
         std::slice::from_ref(&client_id),
         "a reloaded page finds the client id"
     );
@@ -190,8 +212,23 @@ async fn unsent_messages_are_stored_and_a_new_session_sends_them() {
     observer.disconnect();
 }
 
+/// Makes every write to IndexedDB fail as a full storage does, until the returned function is
+/// called.
+fn fill_the_storage() -> js_sys::Function {
+    let fill = js_sys::Function::new_no_args(
+        "const put = IDBObjectStore.prototype.put; \
+         IDBObjectStore.prototype.put = function () { \
+           throw new DOMException('the quota is used up', 'QuotaExceededError'); \
+         }; \
+         return () => { IDBObjectStore.prototype.put = put; };",
+    );
+    (fill.call0(&wasm_bindgen::JsValue::NULL).ok())
+        .and_then(|empty| wasm_bindgen::JsCast::dyn_into(empty).ok())
+        .expect("IndexedDB's put replaced")
+}
+
 #[wasm_bindgen_test]
-async fn a_queue_too_big_for_the_browsers_storage_is_said_once_and_kept_in_the_page() {
+async fn a_full_storage_is_said_once_and_the_queue_kept_in_the_page() {
     let name = unique("quota");
     let topic = unique("reconnect/quota");
     let url = relay_url(&name);
@@ -199,13 +236,9 @@ async fn a_queue_too_big_for_the_browsers_storage_is_said_once_and_kept_in_the_p
     let client = connect(&url, options("quota", Version::V5)).await;
     server_command("down", &name).await;
     wait_for(client, "reconnecting", 5_000).await;
-    // 6 MB, stored as 6 million characters of text: over localStorage's 5 MB a site.
+    let empty_the_storage = fill_the_storage();
     client
-        .publish(Message::new(
-            topic.clone(),
-            vec![b'q'; 6_000_000],
-            QoS::AtLeastOnce,
-        ))
+        .publish(Message::new(topic.clone(), "first", QoS::AtLeastOnce))
         .expect("queued");
     let notices = || {
         client.errors().with_untracked(|log| {
@@ -229,10 +262,11 @@ async fn a_queue_too_big_for_the_browsers_storage_is_said_once_and_kept_in_the_p
         ]
     );
     client
-        .publish(Message::new(topic.clone(), "small", QoS::AtLeastOnce))
+        .publish(Message::new(topic.clone(), "second", QoS::AtLeastOnce))
         .expect("queued");
     pause(400).await;
     assert_eq!(notices().len(), 1, "said once");
+    let _ = empty_the_storage.call0(&wasm_bindgen::JsValue::NULL);
 
     server_command("up", &name).await;
     client.retry_now();
@@ -250,8 +284,148 @@ async fn a_queue_too_big_for_the_browsers_storage_is_said_once_and_kept_in_the_p
         || format!("{:?}", outcomes()),
     )
     .await;
-    // The observer announced a 4 MB limit (the default), so Mosquitto keeps the big one from it.
-    wait_for_payloads(observer, &["small".to_string()], 5_000).await;
+    wait_for_payloads(
+        observer,
+        &["first".to_string(), "second".to_string()],
+        5_000,
+    )
+    .await;
+    client.disconnect();
+    observer.disconnect();
+}
+
+/// The queue at its default bound (10 MB), stored while the broker is away, goes out whole
+/// from the next page: IndexedDB holds what localStorage's 5 MB a site could not.
+#[wasm_bindgen_test]
+async fn a_reload_with_a_full_10_mb_queue_loses_nothing() {
+    let name = unique("ten-mb");
+    let topic = unique("reconnect/ten-mb");
+    let url = relay_url(&name);
+    let options = options("ten-mb", Version::V5);
+    let client_id = options.client_id.clone();
+    let observer = observer(&topic).await;
+    let first_tab = connect_in_tab(&url, options.clone()).await;
+    let first = first_tab.client;
+    server_command("down", &name).await;
+    wait_for(first, "reconnecting", 5_000).await;
+    // 100 messages of 100 KB: 10,000,000 bytes of payload, near the 10 MiB bound.
+    let count = 100;
+    for n in 0..count {
+        let mut payload = format!("{n:03} ").into_bytes();
+        payload.resize(100_000, b'.');
+        first
+            .publish(Message::new(topic.clone(), payload, QoS::AtLeastOnce))
+            .expect("queued within the bound");
+    }
+    assert_eq!(first.queue().get_untracked().dropped, 0);
+    wait_for_stored(
+        &url,
+        &client_id,
+        "the whole queue stored",
+        10_000,
+        |stored| (stored.as_ref()).is_some_and(|s| s.as_ref().is_ok_and(|m| m.len() == count)),
+    )
+    .await;
+
+    first.cancel_reconnect();
+    first_tab.close();
+    wait_for_queue_release(&client_id).await;
+    server_command("up", &name).await;
+    let second = Client::new();
+    second.connect(&url, options);
+    wait_for(second, "connected", 5_000).await;
+    assert_eq!(second.queue().get_untracked().restored, count);
+    let heard = || {
+        observer.received().with_untracked(|log| {
+            (log.iter())
+                .map(|(_, m)| String::from_utf8_lossy(&m.payload[..3]).into_owned())
+                .collect::<Vec<_>>()
+        })
+    };
+    let expected: Vec<String> = (0..count).map(|n| format!("{n:03}")).collect();
+    wait_until(
+        "every message at the observer",
+        20_000,
+        || heard().len() >= count,
+        || format!("{} of {count}", heard().len()),
+    )
+    .await;
+    assert_eq!(heard(), expected, "each once, in order");
+    wait_for_stored_queue_to_empty(&url, &client_id, 5_000).await;
+    second.disconnect();
+    observer.disconnect();
+}
+
+/// A page reloaded while the broker is down takes up its stored queue and tries again, as for
+/// a lost link, until the broker is back: the first try failing is no mistake in the settings,
+/// since they reached the broker before.
+#[wasm_bindgen_test]
+async fn a_queue_restored_while_the_broker_is_down_is_sent_once_it_is_back() {
+    let name = unique("restored-down");
+    let topic = unique("reconnect/restored-down");
+    let url = relay_url(&name);
+    let options = options("restored-down", Version::V3_1_1);
+    let client_id = options.client_id.clone();
+    let observer = observer(&topic).await;
+    let expected: Vec<String> = (0..30).map(|n| format!("messages: {n}")).collect();
+    let pending: Vec<Pending> = (expected.iter())
+        .map(|payload| Pending {
+            message: Message::new(topic.clone(), payload.clone(), QoS::AtLeastOnce),
+            packet_id: None,
+            released: false,
+        })
+        .collect();
+    queue_store::save(&url, &client_id, &pending)
+        .await
+        .expect("stored");
+    server_command("down", &name).await;
+
+    let client = Client::new();
+    client.connect(&url, options);
+    wait_for(client, "reconnecting", 5_000).await;
+    assert_eq!(client.queue().get_untracked().restored, 30);
+    server_command("up", &name).await;
+    wait_for(client, "connected", 10_000).await;
+    wait_for_payloads(observer, &expected, 5_000).await;
+    wait_for_stored_queue_to_empty(&url, &client_id, 5_000).await;
+    client.disconnect();
+    observer.disconnect();
+}
+
+/// A queue an earlier version kept in localStorage is moved to IndexedDB and sent, once.
+#[wasm_bindgen_test]
+async fn a_record_in_localstorage_is_taken_up_once() {
+    let name = unique("local");
+    let topic = unique("reconnect/local");
+    let url = relay_url(&name);
+    let options = options("local", Version::V5);
+    let client_id = options.client_id.clone();
+    let observer = observer(&topic).await;
+    let expected: Vec<String> = (0..3).map(|n| format!("kept {n}")).collect();
+    let pending: Vec<Pending> = (expected.iter())
+        .map(|payload| Pending {
+            message: Message::new(topic.clone(), payload.clone(), QoS::AtLeastOnce),
+            packet_id: None,
+            released: false,
+        })
+        .collect();
+    let key = stored_queue::key(&url, &client_id);
+    let local_storage = (web_sys::window().and_then(|window| window.local_storage().ok()))
+        .flatten()
+        .expect("localStorage");
+    (local_storage.set_item(&key, &stored_queue::encode(&pending))).expect("written");
+
+    let client = connect(&url, options.clone()).await;
+    assert_eq!(client.queue().get_untracked().restored, 3);
+    assert_eq!(
+        local_storage.get_item(&key).ok().flatten(),
+        None,
+        "moved out"
+    );
+    wait_for_payloads(observer, &expected, 5_000).await;
+    wait_for_stored_queue_to_empty(&url, &client_id, 5_000).await;
+    pause(300).await; // nothing more comes
+    assert_eq!(payloads(observer), expected);
     client.disconnect();
     observer.disconnect();
 }
@@ -276,7 +450,9 @@ async fn a_second_tab_with_the_same_client_id_leaves_the_stored_queue_to_the_fir
             released: false,
         })
         .collect();
-    stored_queue::save(&url, &client_id, &pending).expect("stored");
+    queue_store::save(&url, &client_id, &pending)
+        .await
+        .expect("stored");
     server_command("down", &name).await;
 
     let first = Tab::open();
@@ -306,7 +482,7 @@ async fn a_second_tab_with_the_same_client_id_leaves_the_stored_queue_to_the_fir
         .publish(Message::new(topic.clone(), "second tab", QoS::AtLeastOnce))
         .expect("queued");
     pause(400).await; // past the store's debounce
-    let stored_now = stored(&url, &client_id).and_then(Result::ok);
+    let stored_now = stored(&url, &client_id).await.and_then(Result::ok);
     let stored_payloads: Option<Vec<String>> = stored_now.map(|pending| {
         (pending.iter())
             .map(|p| String::from_utf8_lossy(&p.message.payload).into_owned())

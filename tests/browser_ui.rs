@@ -583,7 +583,13 @@ async fn a_reload_finds_the_unsent_messages_and_sends_them() {
 
     // The page again, without a client id: it takes up the one with messages stored.
     let after = Page::mount(&query(&[("broker", &broker)])).await;
-    assert_eq!(after.value("#client-id"), client_id);
+    wait_until(
+        "the client id with stored messages in the form",
+        3_000,
+        || after.value("#client-id") == client_id,
+        || after.value("#client-id"),
+    )
+    .await;
     server_command("up", &name).await;
     after.click("#connect").await;
     after.wait_for_state("connected").await;

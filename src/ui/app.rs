@@ -51,9 +51,12 @@ pub fn App(#[prop(optional, into)] query: Option<String>) -> impl IntoView {
             }
         });
     }
-    if params.connect {
-        form.connect(client);
-    }
+    let connect_now = params.connect;
+    form.take_up_a_stored_queue(&params, move || {
+        if connect_now {
+            form.connect(client);
+        }
+    });
 
     view! {
         <header class="top">

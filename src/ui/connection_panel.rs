@@ -38,11 +38,7 @@ impl ConnectionForm {
     pub fn new(params: &LaunchParams) -> Self {
         let broker =
             (params.broker.clone()).unwrap_or_else(|| default_broker(page_is_https()).to_string());
-        // A client id with unsent messages stored for this broker (a reload while they waited)
-        // is taken up again, so that the next Connect sends them.
-        let client_id = (params.client_id.clone())
-            .or_else(|| stored_client_ids(broker.trim()).into_iter().next())
-            .unwrap_or_else(random_client_id);
+        let client_id = (params.client_id.clone()).unwrap_or_else(random_client_id);
         Self {
             broker: RwSignal::new(broker),
             client_id: RwSignal::new(client_id),
@@ -84,6 +80,22 @@ impl ConnectionForm {
     }
 
     /// Connects with what the form holds, or says what is wrong with it.
+    /// Unless the link named a client id, one with unsent messages stored for this broker (a
+    /// reload while they waited) is taken up again, so that the next Connect sends them;
+    /// `then` runs once that is known.
+    pub fn take_up_a_stored_queue(self, params: &LaunchParams, then: impl FnOnce() + 'static) {
+        if params.client_id.is_some() {
+            return then();
+        }
+        let broker = self.broker.get_untracked();
+        leptos::task::spawn_local(async move {
+            if let Some(stored) = stored_client_ids(broker.trim()).await.into_iter().next() {
+                self.client_id.set(stored);
+            }
+            then();
+        });
+    }
+
     pub fn connect(&self, client: Client) {
         match self.settings().options() {
             Ok(options) => {

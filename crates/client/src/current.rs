@@ -1,11 +1,12 @@
 //! The connection the user asked for: a broker and connect options, the session that lives
-//! across its links, and this tab's claim on what is stored for that broker and client id.
+//! across its links, and where this tab stands with what is stored for that broker and client
+//! id.
 
 use crate::clock::wall_clock;
-use crate::stored_queue;
+use crate::queue_store::StorageError;
 use crate::tab_lock::Claim;
 use crate::update::{Outcome, QueueView, Sent};
-use mqtt_engine::{ConnectOptions, Event, Message, PublishId, RequestId, Session};
+use mqtt_engine::{ConnectOptions, Event, Message, Pending, PublishId, RequestId, Session};
 
 /// Publish and request ids of the n-th session are tagged with n in their high bits, so that
 /// they stay unique in the logs across sessions (each session counts from 1).
@@ -20,44 +21,98 @@ pub(crate) struct Current {
     pub tag: u64,
     /// Messages read back from storage when the session began.
     pub restored: usize,
-    /// Whether this tab has the stored queue of this broker and client id; `None` while it
-    /// asks. Only the tab that has it reads and writes it.
-    pub claim: Option<Claim>,
+    pub hold: Hold,
+}
+
+/// Where this tab stands with the stored queue of this broker and client id. Only one tab at a
+/// time reads and writes it; CONNECT waits until this is settled, so that what was stored goes
+/// out first.
+pub(crate) enum Hold {
+    /// Asking for the Web Lock.
+    Asking,
+    /// This tab has it (or no tab can: no Web Locks here), and is reading what was stored.
+    Reading(Claim),
+    /// This tab took up what was stored, and writes it from now on (the claim's Web Lock is
+    /// let go when it is dropped).
+    Holding { _claim: Claim },
+    /// Another tab of this browser has it: this tab neither reads nor writes it.
+    Elsewhere,
+    /// What was stored could not be read: this tab writes nothing over it, and keeps what is
+    /// published only while it stays open.
+    InMemory,
+}
+
+impl Hold {
+    pub fn is_settled(&self) -> bool {
+        !matches!(self, Self::Asking | Self::Reading(_))
+    }
 }
 
 /// What taking up the stored queue gave.
+#[derive(Default)]
 pub(crate) struct Restored {
     /// The messages handed to the session, for the log of sent messages.
     pub sent: Vec<Sent>,
-    /// What to tell the user: which tab has the queue, or why it could not be read.
+    /// What to tell the user: why the queue could not be read.
     pub notice: Option<String>,
 }
 
+/// A write of the stored queue, to be done away from the session.
+pub(crate) struct SaveJob {
+    pub url: String,
+    pub client_id: String,
+    pub pending: Vec<Pending>,
+}
+
 impl Current {
-    /// Takes `claim`, and restores the stored queue into the session if this tab has it.
-    pub fn take_claim(&mut self, claim: Claim) -> Restored {
-        let elsewhere = matches!(claim, Claim::HeldElsewhere);
-        self.claim = Some(claim);
-        if elsewhere {
+    /// Takes this tab's answer about the stored queue: `Ok` if this tab is to read it now (then
+    /// [`take_stored`](Self::take_stored)), `Err` with the words for the user if another tab
+    /// has it.
+    pub fn take_claim(&mut self, claim: Claim) -> Result<(), String> {
+        if matches!(claim, Claim::HeldElsewhere) {
+            self.hold = Hold::Elsewhere;
             let client_id = &self.options.client_id;
-            return Restored {
-                sent: Vec::new(),
-                notice: Some(format!(
-                    "Another tab of this browser is connected to this broker as \"{client_id}\": \
-                     the messages stored for it stay with that tab, and this tab stores none. \
-                     Close that tab, or use another client id here."
-                )),
-            };
+            return Err(format!(
+                "Another tab of this browser is connected to this broker as \"{client_id}\": the \
+                 messages stored for it stay with that tab, and this tab stores none. Close that \
+                 tab, or use another client id here."
+            ));
         }
-        let pending = match stored_queue::load(&self.url, &self.options.client_id) {
+        self.hold = Hold::Reading(claim);
+        Ok(())
+    }
+
+    /// Hands the session what was read from storage, and holds the stored queue from now on.
+    pub fn take_stored(&mut self, stored: Result<Vec<Pending>, StorageError>) -> Restored {
+        let Hold::Reading(claim) = std::mem::replace(&mut self.hold, Hold::InMemory) else {
+            return Restored::default();
+        };
+        let (broker, client_id) = (&self.url, &self.options.client_id);
+        let pending = match stored {
             Ok(pending) => pending,
-            Err(text) => {
+            Err(error @ StorageError::Unreadable(_)) => {
+                // What cannot be read is dropped: this tab's own messages take its place.
+                self.hold = Hold::Holding { _claim: claim };
                 return Restored {
                     sent: Vec::new(),
-                    notice: Some(text),
+                    notice: Some(format!(
+                        "the unsent messages stored in this browser for {broker} as \
+                         '{client_id}' could not be read, and were dropped: {error}"
+                    )),
+                };
+            }
+            Err(error) => {
+                return Restored {
+                    sent: Vec::new(),
+                    notice: Some(format!(
+                        "the unsent messages stored in this browser for {broker} as \
+                         '{client_id}' could not be read: {error}. They stay there; what is \
+                         published now is kept only while this page stays open"
+                    )),
                 }
             }
         };
+        self.hold = Hold::Holding { _claim: claim };
         let entries: Vec<Sent> = (pending.iter())
             .map(|pending| Sent {
                 outcome: if pending.released {
@@ -79,13 +134,13 @@ impl Current {
         Restored { sent, notice: None }
     }
 
-    /// Writes the stored queue, unless another tab has it, or this one has not read it yet.
-    pub fn save(&self) -> Result<(), String> {
-        if matches!(self.claim, None | Some(Claim::HeldElsewhere)) {
-            return Ok(());
-        }
-        let pending = self.session.pending();
-        stored_queue::save(&self.url, &self.options.client_id, &pending)
+    /// What to write, if this tab writes the stored queue.
+    pub fn save_job(&self) -> Option<SaveJob> {
+        matches!(self.hold, Hold::Holding { .. }).then(|| SaveJob {
+            url: self.url.clone(),
+            client_id: self.options.client_id.clone(),
+            pending: self.session.pending(),
+        })
     }
 
     pub fn queue_view(&self) -> QueueView {

@@ -11,10 +11,11 @@
 //! so that what it commands on hearing (a reply to a message) finds the driver free.
 
 use crate::clock::{now, wall_clock};
-use crate::current::{sent_entry, Current};
+use crate::current::{sent_entry, Current, Hold, SaveJob};
 use crate::environment::{browser_is_offline, page_is_https};
 use crate::later_task::LaterTask;
 use crate::link::{Callbacks, Link};
+use crate::queue_store::{self, StorageError};
 use crate::reconnect::{AfterLoss, Reconnect, RetryStatus};
 use crate::session_timer::SessionTimer;
 use crate::store::SaveSchedule;
@@ -29,8 +30,8 @@ use crate::update::{
 use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use mqtt_engine::{
-    ConnectOptions, DisconnectReason, Event, Message, Millis, PublishError, PublishId, QoS,
-    RequestId, Session, State, SubscribeError,
+    ConnectOptions, DisconnectReason, Event, Message, Millis, Pending, PublishError, PublishId,
+    QoS, RequestId, Session, State, SubscribeError,
 };
 use std::cell::{RefCell, RefMut};
 use std::rc::{Rc, Weak};
@@ -143,6 +144,9 @@ pub(crate) struct Driver {
     received: Vec<u8>,
     /// Links that ended without the session's say (it was not connecting or connected).
     endings: Vec<DisconnectReason>,
+    /// A first try ended before this tab had read what was stored for the connection: whether
+    /// to try again waits for that (a stored queue is retried as a lost link is).
+    ending_awaits_queue: Option<DisconnectReason>,
     /// online, offline, visibilitychange, pagehide; removed when the driver is dropped.
     _listeners: Vec<EventListener>,
 }
@@ -172,6 +176,7 @@ impl Driver {
                 save: SaveSchedule::default(),
                 received: Vec::new(),
                 endings: Vec::new(),
+                ending_awaits_queue: None,
                 _listeners: listen(this),
             })
         });
@@ -205,9 +210,11 @@ impl Driver {
         if let Some(old) = self.current.take() {
             // Keep what it had not had acknowledged: a Connect with its broker and client id
             // later gives it to that session.
-            let result = old.save();
-            self.saved(result);
+            if let Some(job) = old.save_job() {
+                self.spawn_save(job, Driver::saved);
+            }
             self.save = SaveSchedule::default();
+            self.ending_awaits_queue = None;
             if old.session.unacknowledged() > 0 {
                 self.update.sent.push(SentChange::UnacknowledgedStored);
             }
@@ -225,42 +232,71 @@ impl Driver {
             session,
             tag,
             restored: 0,
-            claim: None,
+            hold: Hold::Asking,
         });
         let this = self.this.clone();
         let asked = tab_lock::claim(&lock_name, move |claim| {
             drive_weak(&this, |driver| driver.on_claim(tag, claim))
         });
         if !asked {
-            self.take_claim(Claim::Unsupported);
+            self.on_claim(tag, Claim::Unsupported);
         }
         Ok(())
     }
 
-    /// This tab's answer about the stored queue of session `tag`.
+    /// This tab's answer about the stored queue of session `tag`: read it if this tab has it.
     fn on_claim(&mut self, tag: u64, claim: Claim) {
-        if (self.current.as_ref()).is_some_and(|current| current.tag == tag) {
-            self.take_claim(claim);
-            let awaited = (self.link.as_mut())
-                .is_some_and(|link| std::mem::take(&mut link.connect_awaits_claim));
-            if awaited {
-                if let Some(session) = self.session() {
-                    session.connect(now());
-                }
-            }
-        }
-    }
-
-    /// Restores the stored queue if this tab has it, or says which tab does.
-    fn take_claim(&mut self, claim: Claim) {
-        let Some(current) = &mut self.current else {
+        let Some(current) = self.current.as_mut().filter(|current| current.tag == tag) else {
             return;
         };
-        let restored = current.take_claim(claim);
+        if let Err(text) = current.take_claim(claim) {
+            self.notice(text);
+            return self.queue_settled(false);
+        }
+        let (url, client_id) = (current.url.clone(), current.options.client_id.clone());
+        let this = self.this.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let stored = queue_store::load(&url, &client_id).await;
+            drive_weak(&this, |driver| driver.on_stored(tag, stored));
+        });
+    }
+
+    /// What was stored for session `tag`, read: it goes to the session before CONNECT.
+    fn on_stored(&mut self, tag: u64, stored: Result<Vec<Pending>, StorageError>) {
+        let Some(current) = self.current.as_mut().filter(|current| current.tag == tag) else {
+            return;
+        };
+        let restored = current.take_stored(stored);
+        let resumes = current.restored > 0;
         if let Some(text) = restored.notice {
             self.notice(text);
         }
         (self.update.sent).extend(restored.sent.into_iter().map(SentChange::Added));
+        // What was published while the queue was read is not stored yet.
+        self.save.changed();
+        self.queue_settled(resumes);
+    }
+
+    /// This tab knows what it holds of the stored queue: CONNECT may go out, and a first try
+    /// that ended meanwhile is judged.
+    fn queue_settled(&mut self, resumes_stored_messages: bool) {
+        if resumes_stored_messages {
+            self.reconnect.resumes_stored_messages();
+        }
+        let awaited =
+            (self.link.as_mut()).is_some_and(|link| std::mem::take(&mut link.connect_awaits_queue));
+        if awaited {
+            if let Some(session) = self.session() {
+                session.connect(now());
+            }
+        }
+        if let Some(reason) = self.ending_awaits_queue.take() {
+            let status = self.after_ending(&reason, now());
+            self.update.status = Some(status.unwrap_or_else(|| Status::Disconnected {
+                by_you: reason == DisconnectReason::ClientRequested,
+                reason: reason.to_string(),
+            }));
+        }
     }
 
     /// A new WebSocket for the connection; the session connects once it opens.
@@ -311,7 +347,7 @@ impl Driver {
 
     fn on_open(&mut self, generation: u64) {
         self.turns.from_network = true;
-        let claimed = (self.current.as_ref()).is_some_and(|current| current.claim.is_some());
+        let settled = (self.current.as_ref()).is_some_and(|current| current.hold.is_settled());
         let Some(link) = self
             .link
             .as_mut()
@@ -320,8 +356,8 @@ impl Driver {
             return;
         };
         link.progress = Progress::Opened;
-        if !claimed {
-            link.connect_awaits_claim = true;
+        if !settled {
+            link.connect_awaits_queue = true;
         } else if let Some(session) = self.session() {
             session.connect(now());
         }
@@ -548,7 +584,14 @@ impl Driver {
         let mut status = None;
         if let Some(reason) = ended {
             self.close_link();
-            status = self.after_ending(&reason, now);
+            let queue_unread =
+                (self.current.as_ref()).is_some_and(|current| !current.hold.is_settled());
+            status = if queue_unread && !self.reconnect.was_established() {
+                self.ending_awaits_queue = Some(reason);
+                Some(Status::Connecting)
+            } else {
+                self.after_ending(&reason, now)
+            };
         }
         self.arm_timer();
         self.turns.from_network = false;
@@ -653,15 +696,46 @@ impl Driver {
     }
 
     /// Stores what the session has not had acknowledged, if it changed; also on `pagehide`, so
-    /// that a reload inside the delay loses nothing.
+    /// that a reload inside the delay loses as little as can be.
     fn save_now(&mut self) {
-        if !self.save.take_due() {
+        if !self.save.begin_due() {
             return;
         }
-        if let Some(current) = &self.current {
-            let result = current.save();
-            self.saved(result);
-        }
+        // A tab that does not hold the stored queue writes nothing.
+        let Some(job) = (self.current.as_ref()).and_then(Current::save_job) else {
+            self.save.write_ended(Ok(()));
+            return;
+        };
+        self.spawn_save(job, |driver, result| {
+            if let Some(text) = driver.save.write_ended(result) {
+                driver.notice(text);
+            }
+            driver.schedule_save();
+        });
+    }
+
+    /// Writes `job` away from the driver; `then` hears how it went, in words for the user.
+    fn spawn_save(&self, job: SaveJob, then: fn(&mut Driver, Result<(), String>)) {
+        let this = self.this.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let SaveJob {
+                url,
+                client_id,
+                pending,
+            } = job;
+            let result = queue_store::save(&url, &client_id, &pending).await;
+            let result = result.map_err(|error| {
+                let what = match pending.len() {
+                    1 => "the unsent message".to_string(),
+                    n => format!("{n} unsent messages"),
+                };
+                format!(
+                    "could not keep {what} in this browser: {error}; until they are sent they \
+                     are kept only while this page stays open"
+                )
+            });
+            drive_weak(&this, |driver| then(driver, result));
+        });
     }
 
     fn saved(&mut self, result: Result<(), String>) {

@@ -6,8 +6,8 @@
 //! - `link`: one WebSocket, its inbox (`inbox`) and how it closed (`transport_error`);
 //! - `session_timer`: the keep-alive timer, and what a hidden tab does to it;
 //! - `reconnect`: when to try again after a lost link;
-//! - `current`, `store`, `stored_queue`, `tab_lock`: the connection the user asked
-//!   for, and what of it this browser keeps, written by one tab at a time;
+//! - `current`, `store`, `stored_queue`, `queue_store`, `tab_lock`: the connection the user
+//!   asked for, and what of it this browser keeps (in IndexedDB), written by one tab at a time;
 //! - `turns`: when a turn runs (`later_task` for a burst of messages);
 //! - `update`: what the page is told.
 
@@ -19,6 +19,7 @@ mod environment;
 mod inbox;
 mod later_task;
 mod link;
+pub mod queue_store;
 pub mod reconnect;
 mod session_timer;
 mod store;
@@ -31,8 +32,8 @@ pub mod update;
 pub use clock::{now, wall_clock};
 pub use connection::Connection;
 pub use environment::page_is_https;
+pub use queue_store::{client_ids as stored_client_ids, StorageError};
 pub use reconnect::RetryStatus;
-pub use stored_queue::client_ids as stored_client_ids;
 pub use update::{
     Notice, Outcome, QueueView, Received, Sent, SentChange, Status, SubState, Subscription, Update,
 };

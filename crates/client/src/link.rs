@@ -21,9 +21,9 @@ pub(crate) struct Link {
     pub generation: u64,
     pub url: String,
     pub progress: Progress,
-    /// The WebSocket is open, and CONNECT waits for this tab's claim on the stored queue: what
-    /// is restored goes in before it.
-    pub connect_awaits_claim: bool,
+    /// The WebSocket is open, and CONNECT waits until this tab has read the stored queue (or
+    /// knows another tab has it): what is restored goes out first.
+    pub connect_awaits_queue: bool,
     socket: WebSocket,
     inbox: Inbox,
     /// Kept alive as long as the socket may call them.
@@ -61,7 +61,7 @@ impl Link {
             generation,
             url: url.to_string(),
             progress: Progress::NotOpened,
-            connect_awaits_claim: false,
+            connect_awaits_queue: false,
             socket,
             inbox,
             _handlers: handlers,

@@ -80,6 +80,12 @@ impl Reconnect {
         *self = Self::new(self.offline);
     }
 
+    /// What this browser stored for the connection is being sent: the link it was meant for
+    /// was up before, so a loss, the first try's included, is retried as after a CONNACK.
+    pub fn resumes_stored_messages(&mut self) {
+        self.established = true;
+    }
+
     /// CONNACK came at `now`: losses are retried from now on.
     pub fn connected(&mut self, now: Millis) {
         self.established = true;

@@ -1,5 +1,6 @@
-//! The messages not yet acknowledged, kept in the browser's localStorage so that a reload loses
-//! none: one record per broker URL and client id, rewritten (debounced) whenever the session's
+//! The record of the messages not yet acknowledged, kept in this browser so that a reload loses
+//! none (in IndexedDB: [`queue_store`](crate::queue_store)): one record per broker URL and
+//! client id, rewritten (debounced) whenever the session's
 //! [`pending`](mqtt_engine::Session::pending) messages change, and taken up again
 //! ([`restore`](mqtt_engine::Session::restore)) by a new session for the same broker and client
 //! id before it connects.
@@ -29,8 +30,7 @@
 //! sent again under the same id, a broker that kept the session takes it once, or completes
 //! it. Version 2, the same without ids, is still read. MQTT 5.0
 //! properties are not kept (the app sets none). A record that cannot be read (edited by hand,
-//! written by another version) is named in the error, never a panic. localStorage holds about
-//! 5 MB a site: past that, saving fails and the driver says so.
+//! written by another version) is named in the error, never a panic.
 //!
 //! The format is plain Rust, tested natively.
 
@@ -45,7 +45,8 @@ const FORMAT: u32 = 3;
 /// The earlier format this version still reads: version 3 without packet ids.
 const FORMAT_WITHOUT_IDS: u32 = 2;
 
-/// The localStorage key for a broker and client id. A newline never appears in a valid broker
+/// The record's key for a broker and client id (in localStorage, where earlier versions kept it,
+/// and in IndexedDB). A newline never appears in a valid broker
 /// URL (the driver refuses whitespace in one), so the two read back unambiguously.
 pub fn key(broker: &str, client_id: &str) -> String {
     format!("{KEY_PREFIX}{broker}\n{client_id}")
@@ -205,77 +206,6 @@ fn from_hex(hex: &str) -> Option<Vec<u8>> {
             _ => None,
         })
         .collect()
-}
-
-pub use local::{client_ids, load, save};
-
-mod local {
-    use super::{client_id_of, decode, encode, key};
-    use crate::environment::js_error_text;
-    use mqtt_engine::Pending;
-    use web_sys::Storage;
-
-    fn local_storage() -> Result<Storage, String> {
-        web_sys::window()
-            .and_then(|window| window.local_storage().ok().flatten())
-            .ok_or_else(|| "this browser gives the page no localStorage".to_string())
-    }
-
-    /// Stores `messages` for this broker and client id; no messages removes the record.
-    pub fn save(broker: &str, client_id: &str, messages: &[Pending]) -> Result<(), String> {
-        let key = key(broker, client_id);
-        if messages.is_empty() {
-            // Nothing to keep: a record that cannot be removed is read, and sent, next time.
-            if let Ok(storage) = local_storage() {
-                let _ = storage.remove_item(&key);
-            }
-            return Ok(());
-        }
-        let written = local_storage().and_then(|storage| {
-            storage
-                .set_item(&key, &encode(messages))
-                .map_err(|error| js_error_text(&error))
-        });
-        written.map_err(|detail| {
-            let what = match messages.len() {
-                1 => "the unsent message".to_string(),
-                n => format!("{n} unsent messages"),
-            };
-            format!(
-                "could not keep {what} in this browser: {detail}; until they are sent they are \
-                 kept only while this page stays open"
-            )
-        })
-    }
-
-    /// The messages stored for this broker and client id, oldest first.
-    pub fn load(broker: &str, client_id: &str) -> Result<Vec<Pending>, String> {
-        local_storage()
-            .and_then(|storage| {
-                storage
-                    .get_item(&key(broker, client_id))
-                    .map_err(|error| js_error_text(&error))
-            })
-            .and_then(|record| record.map_or(Ok(Vec::new()), |record| decode(&record)))
-            .map_err(|error| {
-                format!(
-                    "the unsent messages stored in this browser for {broker} as '{client_id}' \
-                     could not be read, and were dropped: {error}"
-                )
-            })
-    }
-
-    /// The client ids that have unsent messages stored for `broker`.
-    pub fn client_ids(broker: &str) -> Vec<String> {
-        let Ok(storage) = local_storage() else {
-            return Vec::new();
-        };
-        let count = storage.length().unwrap_or(0);
-        (0..count)
-            .filter_map(|index| storage.key(index).ok().flatten())
-            .filter_map(|key| client_id_of(&key, broker).map(str::to_string))
-            .collect()
-    }
 }
 
 #[cfg(test)]
