@@ -25,8 +25,9 @@
 //                                either way: 5 loses the broker's PUBREC, 6 the client's PUBREL
 //                    keep NAME   relay links under NAME pass every packet again, and `sent NAME`
 //                                counts from 0
-//                    sent NAME   the PUBLISHes relay links under NAME passed to the broker, and
-//                                of those the ones with DUP set: "P D"
+//                    sent NAME   the PUBLISHes relay links under NAME passed to the broker, of
+//                                those the ones with DUP set, and the WebSocket messages from
+//                                the client that held them: "P D M"
 //                    pings NAME  the number of PINGREQs /pong/NAME has answered
 //                    dups NAME   the number of PUBLISHes with DUP set that relay links under
 //                                NAME passed to the client
@@ -136,9 +137,10 @@ function relay(client, name) {
     const data = passed(message, name);
     if (link.muted || !data) return;
     const publishes = packetHeaders(data).filter((first) => first >> 4 === 3);
-    const count = sent.get(name) ?? { publishes: 0, dups: 0 };
+    const count = sent.get(name) ?? { publishes: 0, dups: 0, messages: 0 };
     count.publishes += publishes.length;
     count.dups += publishes.filter((first) => first & 0x08).length;
+    if (publishes.length) count.messages += 1;
     sent.set(name, count);
     if (upstream.readyState === WebSocket.OPEN) upstream.send(data);
     else early.push(data);
@@ -207,8 +209,8 @@ function control(socket) {
         sent.delete(name);
         break;
       case 'sent': {
-        const count = sent.get(name) ?? { publishes: 0, dups: 0 };
-        return socket.send(`${count.publishes} ${count.dups}`);
+        const count = sent.get(name) ?? { publishes: 0, dups: 0, messages: 0 };
+        return socket.send(`${count.publishes} ${count.dups} ${count.messages}`);
       }
       case 'mute':
         for (const link of relays.get(name) ?? []) link.muted = true;

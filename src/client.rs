@@ -1,16 +1,20 @@
-//! The [`Client`] handle for the UI and tests: commands go down to the connection; the
-//! [`Update`](mqtt_client::Update)s it sends up are applied to signals that the UI reads.
+//! The [`Client`] handle for the UI and tests: commands go down to the connection, which runs
+//! in the page's worker ([`WorkerLink`]); the [`Update`](mqtt_client::Update)s it sends up are
+//! applied to signals that the UI reads.
 
 use crate::log::Log;
 use crate::next_frame::NextFrame;
+use crate::worker_link::{Listener, WorkerLink};
 use leptos::prelude::*;
+use mqtt_client::protocol::{Command, ConnectionId, Outgoing};
 use mqtt_client::{
-    Connection, Notice, Outcome, QueueView, Received, RetryStatus, Sent, SentChange, Status,
-    Subscription,
+    wall_clock, Notice, Outcome, QueueView, Received, RetryStatus, Sent, SentChange, Status,
+    SubState, Subscription,
 };
 use mqtt_engine::{
-    ConnectOptions, Message, PublishError, PublishId, QoS, RequestId, SubscribeError,
+    ConnectOptions, Message, PublishError, PublishId, QoS, SubscribeError, TopicFilter, TopicName,
 };
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 /// How many entries the logs of sent messages and errors keep for the UI.
@@ -20,10 +24,16 @@ const KEPT: usize = 500;
 /// ([`set_received_capacity`](Client::set_received_capacity)).
 pub const DEFAULT_RECEIVED_KEPT: usize = 100_000;
 
+/// The ids the page gives what it publishes: apart from those the worker gives restored
+/// messages.
+const PAGE_PUBLISH_IDS: u64 = 1 << 63;
+
 /// An MQTT client over a browser WebSocket: commands in, signals out.
 ///
 /// `Copy`, so the UI can hand it to every event handler. Its state is in signals that the UI
-/// reads; nothing here renders anything.
+/// reads; nothing here renders anything. The connection itself runs in the page's worker:
+/// what the page cannot tell at once (a full queue, a message over the broker's limit) comes
+/// back as the message's outcome.
 ///
 /// One session lives across links: a lost connection is tried again after a backoff (see
 /// [`retry`](Self::retry)), and what was published meanwhile goes out after the reconnect.
@@ -36,8 +46,23 @@ pub const DEFAULT_RECEIVED_KEPT: usize = 100_000;
 /// ```
 #[derive(Clone, Copy)]
 pub struct Client {
-    connection: StoredValue<Connection, LocalStorage>,
+    connection: StoredValue<Handle, LocalStorage>,
     signals: Signals,
+}
+
+/// The client's connection in the worker; closed there when the client goes.
+struct Handle {
+    link: Rc<WorkerLink>,
+    id: ConnectionId,
+    /// The last Connect, made again if the worker is restarted.
+    connected_with: Rc<RefCell<Option<(String, ConnectOptions)>>>,
+    published: Cell<u64>,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.link.leave(self.id);
+    }
 }
 
 /// A function told of each message as it arrives.
@@ -55,8 +80,49 @@ struct Signals {
     errors: RwSignal<Log<Notice>>,
     retry: RwSignal<RetryStatus>,
     queue: RwSignal<QueueView>,
+    /// The worker died: the page offers to restart it.
+    worker_stopped: RwSignal<bool>,
     /// Told of each message as it arrives ([`Client::on_received`]).
     received_handlers: StoredValue<Vec<ReceivedHandler>, LocalStorage>,
+}
+
+/// What the client hears from the worker.
+struct Hearing {
+    signals: Signals,
+    connected_with: Rc<RefCell<Option<(String, ConnectOptions)>>>,
+}
+
+impl Listener for Hearing {
+    fn update(&self, update: mqtt_client::Update) {
+        self.signals.apply(update);
+    }
+
+    fn worker_stopped(&self, reason: &str) {
+        let signals = self.signals;
+        signals.worker_stopped.set(true);
+        signals.status.set(Status::Disconnected {
+            reason: reason.to_string(),
+            by_you: false,
+        });
+    }
+
+    /// Connects again as it last did, and subscribes again to what it had asked for.
+    fn worker_restarted(&self, link: &WorkerLink, id: ConnectionId) {
+        self.signals.worker_stopped.set(false);
+        let subscriptions = self.signals.subscriptions.get_untracked();
+        self.signals.subscriptions.set(Vec::new());
+        let Some((url, options)) = self.connected_with.borrow().clone() else {
+            return;
+        };
+        self.signals.status.set(Status::Connecting);
+        link.command(id, Command::Connect { url, options });
+        for subscription in subscriptions {
+            if !matches!(subscription.state, SubState::Unsubscribing(_)) {
+                let (filter, qos) = (subscription.filter, subscription.qos);
+                link.command(id, Command::Subscribe { filter, qos });
+            }
+        }
+    }
 }
 
 impl Default for Client {
@@ -77,12 +143,23 @@ impl Client {
             errors: RwSignal::new(Log::new(KEPT)),
             retry: RwSignal::new(RetryStatus::default()),
             queue: RwSignal::new(QueueView::default()),
+            worker_stopped: RwSignal::new(false),
             received_handlers: StoredValue::new_local(Vec::new()),
         };
+        let link = WorkerLink::get();
+        let connected_with = Rc::new(RefCell::new(None));
+        let id = link.join(Rc::new(Hearing {
+            signals,
+            connected_with: connected_with.clone(),
+        }));
+        let handle = Handle {
+            link,
+            id,
+            connected_with,
+            published: Cell::new(0),
+        };
         Self {
-            connection: StoredValue::new_local(Connection::new(move |update| {
-                signals.apply(update)
-            })),
+            connection: StoredValue::new_local(handle),
             signals,
         }
     }
@@ -121,11 +198,22 @@ impl Client {
         self.signals.queue.read_only()
     }
 
-    /// Calls `handler` with each message as it arrives (in the task that follows the burst of
-    /// WebSocket messages that brought it), before it is in [`received`](Self::received),
-    /// whose readers hear of it only once a frame: for a reader that keeps pace with the
-    /// stream rather than the screen (a flow-control window, say). What `handler` publishes
-    /// goes out with the acks of the messages of that burst.
+    /// The worker that runs the connections died (the status says why): see
+    /// [`restart_worker`](Self::restart_worker).
+    pub fn worker_stopped(&self) -> ReadSignal<bool> {
+        self.signals.worker_stopped.read_only()
+    }
+
+    /// Starts the worker again, and every client of the page connects again as it last did;
+    /// what was stored in this browser goes out.
+    pub fn restart_worker(&self) {
+        self.connection.with_value(|handle| handle.link.restart());
+    }
+
+    /// Calls `handler` with each message as it arrives on the page (with the others of its
+    /// frame), before it is in [`received`](Self::received), whose readers hear of it only at
+    /// the next animation frame: for a reader that keeps pace with the stream rather than the
+    /// screen (a flow-control window, say).
     pub fn on_received(&self, handler: impl Fn(&Received) + 'static) {
         (self.signals.received_handlers).update_value(|handlers| handlers.push(Rc::new(handler)));
     }
@@ -154,67 +242,148 @@ impl Client {
     /// out); with others, a new session starts, given what this browser stored for the broker
     /// and client id. Whatever goes wrong shows in [`status`](Self::status) in plain words.
     pub fn connect(&self, url: &str, options: ConnectOptions) {
-        self.connection
-            .with_value(|connection| connection.connect(url, options));
+        let url = url.trim().to_string();
+        self.signals.status.set(Status::Connecting);
+        self.connection.with_value(|handle| {
+            *handle.connected_with.borrow_mut() = Some((url.clone(), options.clone()));
+            handle.command(Command::Connect { url, options });
+        });
     }
 
     /// Says goodbye to the broker (DISCONNECT), closes the WebSocket, stops reconnecting.
     pub fn disconnect(&self) {
-        self.connection.with_value(Connection::disconnect);
+        self.command(Command::Disconnect);
     }
 
     /// Stops reconnecting (a try under way included).
     pub fn cancel_reconnect(&self) {
-        self.connection.with_value(Connection::cancel_reconnect);
+        self.command(Command::CancelReconnect);
     }
 
     /// Makes the next try now rather than at the end of the backoff.
     pub fn retry_now(&self) {
-        self.connection.with_value(Connection::retry_now);
+        self.command(Command::RetryNow);
     }
 
-    /// Hands a message to the session. Connected, it goes out with whatever else is due this
-    /// turn; otherwise it waits, in order, for the next CONNACK (and in this browser's storage
-    /// meanwhile). Refused only with no connection set up, or at the queue's bound.
+    /// Hands a message to the session. Connected, it goes out at once; otherwise it waits, in
+    /// order, for the next CONNACK (and in this browser's storage meanwhile). Refused here with
+    /// no connection set up or an invalid topic; a refusal of the session (the queue at its
+    /// bound, over the broker's limits) is the message's outcome.
     pub fn publish(&self, message: Message) -> Result<PublishId, PublishError> {
-        self.connection
-            .try_with_value(|connection| connection.publish(message, true))
-            .unwrap_or(Err(PublishError::NotConnected))
+        self.send(message, true)
     }
 
     /// As [`publish`](Self::publish), but refused unless connected now.
     pub fn publish_if_connected(&self, message: Message) -> Result<PublishId, PublishError> {
-        self.connection
-            .try_with_value(|connection| connection.publish(message, false))
-            .unwrap_or(Err(PublishError::NotConnected))
+        if !self.signals.status.with_untracked(Status::is_connected) {
+            return Err(PublishError::NotConnected);
+        }
+        self.send(message, false)
+    }
+
+    fn send(&self, message: Message, queue_offline: bool) -> Result<PublishId, PublishError> {
+        TopicName::new(message.topic.as_str()).map_err(PublishError::InvalidTopic)?;
+        let id = (self.connection)
+            .try_with_value(|handle| handle.publish_id())
+            .flatten()
+            .ok_or(PublishError::NotConnected)?;
+        let sent = Sent {
+            id,
+            at: wall_clock(),
+            topic: message.topic.clone(),
+            payload: message.payload.clone(),
+            qos: message.qos,
+            retain: message.retain,
+            outcome: Outcome::Pending,
+        };
+        self.signals.sent.update(|log| {
+            log.push(sent);
+        });
+        let message = Outgoing {
+            topic: message.topic,
+            payload: message.payload,
+            qos: message.qos,
+            retain: message.retain,
+        };
+        self.command(Command::Publish {
+            id,
+            message,
+            queue_offline,
+        });
+        Ok(id)
     }
 
     /// Subscribes; while the link is down, the SUBSCRIBE goes out after the next CONNACK.
-    pub fn subscribe(&self, filter: &str, qos: QoS) -> Result<RequestId, SubscribeError> {
-        self.connection
-            .try_with_value(|connection| connection.subscribe(filter, qos))
-            .unwrap_or(Err(SubscribeError::NotConnected))
+    pub fn subscribe(&self, filter: &str, qos: QoS) -> Result<(), SubscribeError> {
+        self.check_filter(filter)?;
+        self.command(Command::Subscribe {
+            filter: filter.to_string(),
+            qos,
+        });
+        Ok(())
     }
 
-    pub fn unsubscribe(&self, filter: &str) -> Result<RequestId, SubscribeError> {
-        self.connection
-            .try_with_value(|connection| connection.unsubscribe(filter))
-            .unwrap_or(Err(SubscribeError::NotConnected))
+    pub fn unsubscribe(&self, filter: &str) -> Result<(), SubscribeError> {
+        self.check_filter(filter)?;
+        self.command(Command::Unsubscribe {
+            filter: filter.to_string(),
+        });
+        Ok(())
+    }
+
+    fn check_filter(&self, filter: &str) -> Result<(), SubscribeError> {
+        if !self.connection.with_value(Handle::connected_once) {
+            return Err(SubscribeError::NotConnected);
+        }
+        TopicFilter::new(filter)
+            .map(drop)
+            .map_err(|error| SubscribeError::InvalidFilter {
+                filter: filter.to_string(),
+                error,
+            })
     }
 
     /// For tests: holds the session's timer back, as a browser does in a hidden tab; on
     /// release a timer that came due meanwhile fires at once, late.
     #[doc(hidden)]
     pub fn hold_timer(&self, held: bool) {
-        self.connection
-            .with_value(|connection| connection.hold_timer(held));
+        self.command(Command::HoldTimer(held));
+    }
+
+    /// For tests: stops the worker at once, as a wasm panic would.
+    #[doc(hidden)]
+    pub fn crash_worker(&self) {
+        self.command(Command::Crash);
+    }
+
+    fn command(&self, command: Command) {
+        self.connection.with_value(|handle| handle.command(command));
+    }
+}
+
+impl Handle {
+    fn command(&self, command: Command) {
+        self.link.command(self.id, command);
+    }
+
+    fn connected_once(&self) -> bool {
+        self.connected_with.borrow().is_some()
+    }
+
+    /// An id for the next message published, if a connection was set up.
+    fn publish_id(&self) -> Option<PublishId> {
+        if !self.connected_once() {
+            return None;
+        }
+        let n = self.published.get() + 1;
+        self.published.set(n);
+        Some(PublishId(PAGE_PUBLISH_IDS | n))
     }
 }
 
 impl Signals {
-    /// Applies what the connection changed. Each received message goes to the handlers first
-    /// (what they command finds the connection free), then into the log, whose readers hear of
-    /// it at the next frame.
+    /// Applies what the connection changed. Each received message goes to the handlers first,
+    /// then into the log, whose readers hear of it at the next frame.
     fn apply(&self, update: mqtt_client::Update) {
         let mqtt_client::Update {
             status,

@@ -266,25 +266,23 @@ async fn the_timer_keeps_an_idle_connection_alive() {
 
 #[wasm_bindgen_test]
 async fn commands_of_one_turn_go_out_in_one_send() {
-    let client = connected(Version::V5).await;
+    // Through the relay, which counts the WebSocket messages that carry PUBLISHes.
+    let name = unique("coalesce");
+    let client = Client::new();
+    client.connect(&relay_url(&name), options(Version::V5));
+    wait_connected(client).await;
     let topic = unique("driver/coalesce");
     client
         .subscribe(&topic, QoS::AtMostOnce)
         .expect("subscribes");
     wait_granted(client, &topic).await;
 
-    // Count the WebSocket sends that carry this topic from here on (other tests run meanwhile).
-    let counter = send_counter(&topic);
-    let sends = || read_sends(&counter, false);
     // QoS 0: QoS 1 and 2 would wait for room in the broker's receive window.
     for n in 0..100 {
         client
             .publish(Message::new(topic.clone(), format!("{n}"), QoS::AtMostOnce))
             .expect("publishes");
     }
-    assert_eq!(sends(), 0.0, "nothing is sent before the turn ends");
-    pause(0).await;
-    assert_eq!(sends(), 1.0, "one send for 100 publishes");
     wait_until(
         "100 messages back",
         5_000,
@@ -297,7 +295,11 @@ async fn commands_of_one_turn_go_out_in_one_send() {
         },
     )
     .await;
-    read_sends(&counter, true);
+    assert_eq!(
+        server_command("sent", &name).await,
+        "100 0 1",
+        "one send for 100 publishes"
+    );
     client.disconnect();
 }
 
@@ -480,12 +482,20 @@ async fn a_payload_over_the_brokers_maximum_is_refused_and_the_link_stays_up() {
     client.connect(&strict_url(), options.clone());
     wait_connected(client).await;
     let big = Message::new("big/t", vec![b'x'; 3_000], QoS::AtLeastOnce);
-    match client.publish(big.clone()) {
-        Err(error @ PublishError::TooLarge { max: 2048, .. }) => assert!(
-            error
-                .to_string()
-                .ends_with("over the broker's limit of 2048 bytes"),
-            "{error}"
+    // Refused by the session, in the worker: the message's outcome says why.
+    let refused = client.publish(big.clone()).expect("handed to the worker");
+    let refusal = || outcome_of(client, refused);
+    wait_until(
+        "the refusal",
+        5_000,
+        || matches!(refusal(), Some(Outcome::Failed(_))),
+        || format!("{:?}", refusal()),
+    )
+    .await;
+    match refusal() {
+        Some(Outcome::Failed(reason)) => assert!(
+            reason.ends_with("over the broker's limit of 2048 bytes"),
+            "{reason}"
         ),
         other => panic!("{other:?}"),
     }
@@ -600,37 +610,14 @@ async fn messages_that_arrive_within_a_frame_make_one_update() {
     receiver.disconnect();
 }
 
-/// Counts the WebSocket sends whose bytes hold `marker` from now on; the returned function
-/// reads the count and, with `true`, puts `send` back.
-fn send_counter(marker: &str) -> js_sys::Function {
-    js_sys::Function::new_with_args(
-        "marker",
-        "const send = WebSocket.prototype.send;
-         let sends = 0;
-         WebSocket.prototype.send = function (data) {
-           if (new TextDecoder().decode(data).includes(marker)) sends += 1;
-           return send.call(this, data);
-         };
-         return (restore) => { if (restore) WebSocket.prototype.send = send; return sends; };",
-    )
-    .call1(&wasm_bindgen::JsValue::NULL, &marker.into())
-    .ok()
-    .and_then(|counter| wasm_bindgen::JsCast::dyn_into(counter).ok())
-    .expect("a send counter")
-}
-
-/// The count of a `send_counter`; `restore` puts `send` back.
-fn read_sends(counter: &js_sys::Function, restore: bool) -> f64 {
-    (counter
-        .call1(&wasm_bindgen::JsValue::NULL, &restore.into())
-        .ok())
-    .and_then(|count| count.as_f64())
-    .unwrap_or(f64::NAN)
-}
-
 #[wasm_bindgen_test]
 async fn a_received_handler_hears_each_message_and_its_publishes_go_out_with_the_acks() {
-    let receiver = connected(Version::V5).await;
+    // Through the relay, which counts the WebSocket messages that carry PUBLISHes: the
+    // receiver's are its echoes.
+    let name = unique("echoes");
+    let receiver = Client::new();
+    receiver.connect(&relay_url(&name), options(Version::V5));
+    wait_connected(receiver).await;
     let topic = unique("driver/handler");
     let echo = unique("driver/echo");
     receiver.subscribe(&topic, QoS::AtLeastOnce).unwrap();
@@ -653,7 +640,6 @@ async fn a_received_handler_hears_each_message_and_its_publishes_go_out_with_the
             }
         }
     });
-    let echo_sends = send_counter(&echo);
     let n = 200;
     for i in 0..n {
         sender
@@ -677,12 +663,15 @@ async fn a_received_handler_hears_each_message_and_its_publishes_go_out_with_the
         },
     )
     .await;
-    let sends = read_sends(&echo_sends, true);
+    let sent = server_command("sent", &name).await;
+    let counts: Vec<u64> = sent.split(' ').filter_map(|n| n.parse().ok()).collect();
+    assert_eq!(counts.first(), Some(&n), "every echo went out: {sent}");
+    let sends = counts.get(2).copied().unwrap_or(u64::MAX);
     let expected: Vec<String> = (0..n).map(|i| i.to_string()).collect();
     assert_eq!(heard.get_value(), expected, "each message, in order, once");
     web_sys::console::log_1(&format!("{n} echoes went out in {sends} sends").into());
     assert!(
-        sends <= (n / 2) as f64,
+        sends <= n / 2,
         "the echoes ride with the acks of their burst: {n} echoes in {sends} sends"
     );
     sender.disconnect();

@@ -11,7 +11,7 @@ mod browser_support;
 use browser_support::*;
 use leptos::prelude::*;
 use mqtt_client::{Outcome, Status};
-use mqtt_engine::{Message, PublishError, QoS, Version};
+use mqtt_engine::{Message, PublishId, QoS, Version};
 use wasm_bindgen_test::*;
 use wasm_mqtt::Client;
 
@@ -181,12 +181,36 @@ async fn the_queue_drops_past_its_bound_and_counts_it() {
     let results: Vec<_> = (0..5)
         .map(|n| client.publish(Message::new("bound/t", format!("{n}"), QoS::AtLeastOnce)))
         .collect();
-    assert!(results[..3].iter().all(Result::is_ok), "{results:?}");
+    let ids: Vec<PublishId> = (results.into_iter())
+        .map(|result| result.expect("handed to the worker"))
+        .collect();
+    // Past the bound, refused by the session in the worker: the outcome says so.
+    let outcomes = || {
+        ids.iter()
+            .map(|id| outcome_of(client, *id))
+            .collect::<Vec<_>>()
+    };
+    wait_until(
+        "the two past the bound refused",
+        5_000,
+        || client.queue().get_untracked().dropped == 2,
+        || format!("{:?}; {:?}", client.queue().get_untracked(), outcomes()),
+    )
+    .await;
+    let outcomes = outcomes();
     assert!(
-        matches!(results[3], Err(PublishError::QueueFull { messages: 3, .. })),
-        "{results:?}"
+        outcomes[..3]
+            .iter()
+            .all(|outcome| *outcome == Some(Outcome::Pending)),
+        "{outcomes:?}"
     );
-    pause(0).await;
+    for outcome in &outcomes[3..] {
+        assert!(
+            matches!(outcome, Some(Outcome::Failed(reason))
+                if reason.contains("the queue of unsent messages is full (3 messages")),
+            "{outcomes:?}"
+        );
+    }
     let queue = client.queue().get_untracked();
     assert_eq!((queue.queued, queue.dropped), (3, 2), "{queue:?}");
     client.cancel_reconnect();

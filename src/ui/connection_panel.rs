@@ -238,6 +238,16 @@ pub fn ConnectionPanel(form: ConnectionForm) -> impl IntoView {
                     >
                         "Disconnect"
                     </button>
+                    <Show when=move || client.worker_stopped().get()>
+                        <button
+                            id="restart-worker"
+                            type="button"
+                            class="primary"
+                            on:click=move |_| client.restart_worker()
+                        >
+                            "Restart the connection worker"
+                        </button>
+                    </Show>
                 </div>
             </form>
             <ProblemLine problem=form.problem testid="connection-problem" />

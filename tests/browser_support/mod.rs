@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 mod clients;
+mod worker;
 
 #[allow(unused_imports)] // each test file uses part of it
 pub use clients::*;

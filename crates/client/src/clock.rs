@@ -1,10 +1,11 @@
 //! Time for the session (a monotonic clock in ms) and for people (the wall clock).
 
+use crate::environment::performance;
 use mqtt_engine::Millis;
 use web_sys::Performance;
 
 thread_local! {
-    static PERFORMANCE: Option<Performance> = web_sys::window().and_then(|window| window.performance());
+    static PERFORMANCE: Option<Performance> = performance();
 }
 
 /// Milliseconds on `performance.now()`: monotonic, unlike the wall clock.

@@ -1,12 +1,11 @@
-//! [`Connection`]: the handle the page drives the client with. Commands go in as calls; what
-//! changed comes out as [`Update`]s, handed to the function given at its making, never while
-//! the client is at work.
+//! [`Connection`]: the handle the worker drives one connection with. Commands go in as calls;
+//! what changed comes out as [`Update`]s, handed to the function given at its making, never
+//! while the connection is at work.
 
 use crate::driver::{command, drive, Driver};
-use crate::update::Update;
-use mqtt_engine::{
-    ConnectOptions, Message, PublishError, PublishId, QoS, RequestId, SubscribeError,
-};
+use crate::protocol::PageEvent;
+use crate::update::{Outcome, SentChange, Update};
+use mqtt_engine::{ConnectOptions, Message, PublishId, QoS, RequestId, SubscribeError};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -16,7 +15,8 @@ use std::rc::Rc;
 /// was published meanwhile goes out after the reconnect. What the session has not had
 /// acknowledged is kept in this browser's storage, so that a reload loses nothing.
 ///
-/// Dropping it closes its WebSocket.
+/// A cheap handle: clones drive the same connection. Dropping the last closes its WebSocket.
+#[derive(Clone)]
 pub struct Connection {
     driver: Rc<RefCell<Driver>>,
 }
@@ -53,19 +53,19 @@ impl Connection {
         drive(&self.driver, Driver::try_again);
     }
 
-    /// Hands a message to the session. Connected, it goes out with whatever else is due this
-    /// task; otherwise, if `queue_offline`, it waits, in order, for the next CONNACK (and in
-    /// this browser's storage meanwhile). Refused with no connection set up, at the queue's
-    /// bound, or offline unless `queue_offline`.
-    pub fn publish(
-        &self,
-        message: Message,
-        queue_offline: bool,
-    ) -> Result<PublishId, PublishError> {
-        command(&self.driver, |driver| {
-            driver.publish(message, queue_offline)
-        })
-        .unwrap_or(Err(PublishError::NotConnected))
+    /// Hands a message to the session, under the page's `id`: what becomes of it is told under
+    /// that id, a refusal too. Connected, it goes out with whatever else is due this task;
+    /// otherwise, if `queue_offline`, it waits, in order, for the next CONNACK (and in this
+    /// browser's storage meanwhile).
+    pub fn publish_as(&self, id: PublishId, message: Message, queue_offline: bool) {
+        let published = command(&self.driver, |driver| {
+            driver.publish(id, message, queue_offline)
+        });
+        if let Some(Err(error)) = published {
+            let refused =
+                SentChange::Outcome(id, Outcome::Failed(format!("not published: {error}")));
+            drive(&self.driver, |driver| driver.tell(refused));
+        }
     }
 
     /// Subscribes; while the link is down, the SUBSCRIBE goes out after the next CONNACK.
@@ -77,6 +77,11 @@ impl Connection {
     pub fn unsubscribe(&self, filter: &str) -> Result<RequestId, SubscribeError> {
         command(&self.driver, |driver| driver.unsubscribe(filter))
             .unwrap_or(Err(SubscribeError::NotConnected))
+    }
+
+    /// What the page saw happen: the network came or went, the page was shown or is going.
+    pub fn page_event(&self, event: PageEvent) {
+        drive(&self.driver, |driver| driver.page_event(event));
     }
 
     /// For tests: holds the session's timer back, as a browser does in a hidden tab; on

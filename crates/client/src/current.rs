@@ -7,6 +7,7 @@ use crate::queue_store::StorageError;
 use crate::tab_lock::Claim;
 use crate::update::{Outcome, QueueView, Sent};
 use mqtt_engine::{ConnectOptions, Event, Message, Pending, PublishId, RequestId, Session};
+use std::collections::HashMap;
 
 /// Publish and request ids of the n-th session are tagged with n in their high bits, so that
 /// they stay unique in the logs across sessions (each session counts from 1).
@@ -22,6 +23,8 @@ pub(crate) struct Current {
     /// Messages read back from storage when the session began.
     pub restored: usize,
     pub hold: Hold,
+    /// The page's names of the messages it published, by their tagged ids, until their end.
+    pub page_ids: HashMap<PublishId, PublishId>,
 }
 
 /// Where this tab stands with the stored queue of this broker and client id. Only one tab at a
@@ -158,25 +161,42 @@ impl Current {
         tag_publish(self.tag, id)
     }
 
+    /// The session's `published` is told to the page as `page_id`.
+    pub fn call_as(&mut self, published: PublishId, page_id: PublishId) {
+        self.page_ids.insert(self.tag_publish(published), page_id);
+    }
+
+    /// The id the page knows a message by; `done`: nothing more is told of it.
+    fn page_id(&mut self, id: PublishId, done: bool) -> PublishId {
+        let tagged = self.tag_publish(id);
+        let page_id = if done {
+            self.page_ids.remove(&tagged)
+        } else {
+            self.page_ids.get(&tagged).copied()
+        };
+        page_id.unwrap_or(tagged)
+    }
+
     pub fn tag_request(&self, id: RequestId) -> RequestId {
         tag_request(self.tag, id)
     }
 
-    /// The event with this session's ids tagged.
-    pub fn tagged(&self, event: Event) -> Event {
+    /// The event with the ids the page knows: its own for what it published, this session's
+    /// tagged for what was restored.
+    pub fn tagged(&mut self, event: Event) -> Event {
         match event {
             Event::PublishReceived { id } => Event::PublishReceived {
-                id: self.tag_publish(id),
+                id: self.page_id(id, false),
             },
             Event::Published { id } => Event::Published {
-                id: self.tag_publish(id),
+                id: self.page_id(id, true),
             },
             Event::PublishFailed { id, reason } => Event::PublishFailed {
-                id: self.tag_publish(id),
+                id: self.page_id(id, true),
                 reason,
             },
             Event::PublishGivenUp { id } => Event::PublishGivenUp {
-                id: self.tag_publish(id),
+                id: self.page_id(id, true),
             },
             Event::Subscribed { id, results } => Event::Subscribed {
                 id: self.tag_request(id),
@@ -192,7 +212,7 @@ impl Current {
 }
 
 /// The entry of the log of sent messages for `message`, not yet acknowledged.
-pub(crate) fn sent_entry(message: &Message) -> Sent {
+fn sent_entry(message: &Message) -> Sent {
     Sent {
         id: PublishId(0),
         at: wall_clock(),

@@ -11,10 +11,11 @@
 //! so that what it commands on hearing (a reply to a message) finds the driver free.
 
 use crate::clock::{now, wall_clock};
-use crate::current::{sent_entry, Current, Hold, SaveJob};
+use crate::current::{Current, Hold, SaveJob};
 use crate::environment::{browser_is_offline, page_is_https};
 use crate::later_task::LaterTask;
 use crate::link::{Callbacks, Link};
+use crate::protocol::PageEvent;
 use crate::queue_store::{self, StorageError};
 use crate::reconnect::{AfterLoss, Reconnect, RetryStatus};
 use crate::session_timer::SessionTimer;
@@ -24,10 +25,9 @@ use crate::tab_lock::{self, Claim};
 use crate::transport_error::{self, Progress};
 use crate::turns::{Answers, Turns};
 use crate::update::{
-    subscription_requested, unsubscribe_requested, Changes, Notice, QueueView, Sent, SentChange,
-    Status, Subscription, Update,
+    subscription_requested, unsubscribe_requested, Changes, Notice, QueueView, SentChange, Status,
+    Subscription, Update,
 };
-use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use mqtt_engine::{
     ConnectOptions, DisconnectReason, Event, Message, Millis, Pending, PublishError, PublishId,
@@ -35,7 +35,7 @@ use mqtt_engine::{
 };
 use std::cell::{RefCell, RefMut};
 use std::rc::{Rc, Weak};
-use web_sys::{CloseEvent, VisibilityState};
+use web_sys::CloseEvent;
 
 /// Where the page hears of what changed.
 pub(crate) type TellPage = Rc<dyn Fn(Update)>;
@@ -147,8 +147,6 @@ pub(crate) struct Driver {
     /// A first try ended before this tab had read what was stored for the connection: whether
     /// to try again waits for that (a stored queue is retried as a lost link is).
     ending_awaits_queue: Option<DisconnectReason>,
-    /// online, offline, visibilitychange, pagehide; removed when the driver is dropped.
-    _listeners: Vec<EventListener>,
 }
 
 impl Driver {
@@ -177,7 +175,6 @@ impl Driver {
                 received: Vec::new(),
                 endings: Vec::new(),
                 ending_awaits_queue: None,
-                _listeners: listen(this),
             })
         });
         driver
@@ -233,6 +230,7 @@ impl Driver {
             tag,
             restored: 0,
             hold: Hold::Asking,
+            page_ids: Default::default(),
         });
         let this = self.this.clone();
         let asked = tab_lock::claim(&lock_name, move |claim| {
@@ -394,10 +392,15 @@ impl Driver {
             event.code(),
             &event.reason(),
         );
+        let queue_unread =
+            (self.current.as_ref()).is_some_and(|current| !current.hold.is_settled());
         if self.session_active() {
             if let Some(session) = self.session() {
                 session.handle_closed(reason);
             }
+        } else if queue_unread && !self.reconnect.was_established() {
+            // Judged once this tab knows whether it resumes stored messages.
+            self.ending_awaits_queue = Some(DisconnectReason::TransportClosed(reason));
         } else {
             self.end_link(DisconnectReason::TransportClosed(reason));
         }
@@ -436,12 +439,7 @@ impl Driver {
     /// A tab shown again may have had its timers held back for minutes: whatever came due
     /// meanwhile runs now (the session compares times, so a late call sends the keep-alive
     /// ping it owes, and declares the link dead only if a ping went unanswered).
-    fn on_visibility_change(&mut self) {
-        let visible = (web_sys::window().and_then(|window| window.document()))
-            .is_some_and(|document| document.visibility_state() == VisibilityState::Visible);
-        if !visible {
-            return;
-        }
+    fn on_shown(&mut self) {
         let now = now();
         if let Some(session) = self.session() {
             session.handle_timeout(now);
@@ -486,24 +484,37 @@ impl Driver {
         }
     }
 
-    /// Publishes, or queues while the link is down if `queue_offline`.
+    /// Publishes, or queues while the link is down if `queue_offline`; what becomes of the
+    /// message is told under the page's `id`.
     pub(crate) fn publish(
         &mut self,
+        id: PublishId,
         message: Message,
         queue_offline: bool,
-    ) -> Result<PublishId, PublishError> {
+    ) -> Result<(), PublishError> {
         let current = self.current.as_mut().ok_or(PublishError::NotConnected)?;
         if !queue_offline && current.session.state() != State::Connected {
             return Err(PublishError::NotConnected);
         }
-        let sent = sent_entry(&message);
-        let id = current.session.publish(message, now())?;
-        let id = current.tag_publish(id);
+        let published = current.session.publish(message, now())?;
+        current.call_as(published, id);
         self.save.changed();
-        self.update
-            .sent
-            .push(SentChange::Added(Sent { id, ..sent }));
-        Ok(id)
+        Ok(())
+    }
+
+    /// Tells the page of a change to its log of sent messages.
+    pub(crate) fn tell(&mut self, change: SentChange) {
+        self.update.sent.push(change);
+    }
+
+    /// What the page saw happen.
+    pub(crate) fn page_event(&mut self, event: PageEvent) {
+        match event {
+            PageEvent::Online => self.on_online(),
+            PageEvent::Offline => self.on_offline(),
+            PageEvent::Shown => self.on_shown(),
+            PageEvent::Hidden => self.save_now(),
+        }
     }
 
     /// Subscribes now, or after the next CONNACK while the link is down.
@@ -584,14 +595,7 @@ impl Driver {
         let mut status = None;
         if let Some(reason) = ended {
             self.close_link();
-            let queue_unread =
-                (self.current.as_ref()).is_some_and(|current| !current.hold.is_settled());
-            status = if queue_unread && !self.reconnect.was_established() {
-                self.ending_awaits_queue = Some(reason);
-                Some(Status::Connecting)
-            } else {
-                self.after_ending(&reason, now)
-            };
+            status = self.after_ending(&reason, now);
         }
         self.arm_timer();
         self.turns.from_network = false;
@@ -748,28 +752,4 @@ impl Driver {
         let at = wall_clock();
         self.update.notices.push(Notice { at, text });
     }
-}
-
-/// The window's and the document's events the driver follows.
-fn listen(this: &Weak<RefCell<Driver>>) -> Vec<EventListener> {
-    let Some(window) = web_sys::window() else {
-        return Vec::new();
-    };
-    let on = |target: &web_sys::EventTarget, kind: &'static str, input: fn(&mut Driver)| {
-        let this = this.clone();
-        EventListener::new(target, kind, move |_| drive_weak(&this, input))
-    };
-    let mut listeners = vec![
-        on(&window, "online", Driver::on_online),
-        on(&window, "offline", Driver::on_offline),
-        on(&window, "pagehide", Driver::save_now),
-    ];
-    if let Some(document) = window.document() {
-        listeners.push(on(
-            &document,
-            "visibilitychange",
-            Driver::on_visibility_change,
-        ));
-    }
-    listeners
 }

@@ -9,7 +9,7 @@
 //! - `current`, `store`, `stored_queue`, `queue_store`, `tab_lock`: the connection the user
 //!   asked for, and what of it this browser keeps (in IndexedDB), written by one tab at a time;
 //! - `turns`: when a turn runs (`later_task` for a burst of messages);
-//! - `update`: what the page is told.
+//! - `update`: what the page is told; `protocol`: how it crosses; `worker`: the worker's loop.
 
 mod clock;
 mod connection;
@@ -19,6 +19,7 @@ mod environment;
 mod inbox;
 mod later_task;
 mod link;
+pub mod protocol;
 pub mod queue_store;
 pub mod reconnect;
 mod session_timer;
@@ -28,6 +29,7 @@ mod tab_lock;
 pub mod transport_error;
 mod turns;
 pub mod update;
+pub mod worker;
 
 pub use clock::{now, wall_clock};
 pub use connection::Connection;

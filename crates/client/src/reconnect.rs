@@ -34,7 +34,7 @@ pub enum AfterLoss {
 }
 
 /// Where reconnecting stands, for the UI.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RetryStatus {
     /// Retrying: a try is scheduled, under way, or waiting for the network.
     pub active: bool,

@@ -89,7 +89,7 @@ pub(crate) fn claim(name: &str, answer: impl FnOnce(Claim) + 'static) -> bool {
 
 /// `navigator.locks` and its `request`, where the browser has them.
 fn lock_manager() -> Option<(JsValue, Function)> {
-    let navigator = web_sys::window()?.navigator();
+    let navigator = crate::environment::global("navigator")?;
     let locks = Reflect::get(&navigator, &"locks".into()).ok()?;
     if locks.is_undefined() {
         return None;

@@ -8,9 +8,10 @@ use mqtt_engine::{
     DisconnectReason, Event, Message, PublishId, QoS, RequestId, SubscribeResult,
     CLOSES_BEFORE_GIVING_UP,
 };
+use serde::{Deserialize, Serialize};
 
 /// Where the connection stands, for people.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub enum Status {
     /// No connection tried yet.
     #[default]
@@ -78,28 +79,30 @@ impl Status {
 }
 
 /// A message that arrived, with the wall-clock time (ms since 1970) it arrived at.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Received {
     pub at: f64,
     pub topic: String,
     pub payload: Bytes,
+    #[serde(with = "mqtt_engine::qos_serde")]
     pub qos: QoS,
     pub retain: bool,
 }
 
 /// A message handed to the session, and what became of it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sent {
     pub id: PublishId,
     pub at: f64,
     pub topic: String,
     pub payload: Bytes,
+    #[serde(with = "mqtt_engine::qos_serde")]
     pub qos: QoS,
     pub retain: bool,
     pub outcome: Outcome,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Outcome {
     /// QoS 1 or 2, not yet acknowledged.
     Pending,
@@ -114,26 +117,27 @@ pub enum Outcome {
     Stored,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Subscription {
     pub filter: String,
     /// The QoS asked for.
+    #[serde(with = "mqtt_engine::qos_serde")]
     pub qos: QoS,
     pub state: SubState,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum SubState {
     /// SUBSCRIBE sent, no SUBACK yet.
     Pending(RequestId),
-    Granted(QoS),
+    Granted(#[serde(with = "mqtt_engine::qos_serde")] QoS),
     Refused(String),
     /// UNSUBSCRIBE sent, no UNSUBACK yet.
     Unsubscribing(RequestId),
 }
 
 /// The messages accepted and not yet acknowledged, for the UI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct QueueView {
     /// Waiting to be sent (while the link is down, or past the broker's receive window).
     pub queued: usize,
@@ -148,7 +152,7 @@ pub struct QueueView {
 }
 
 /// An error to show, with the wall-clock time it happened at.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notice {
     pub at: f64,
     pub text: String,
@@ -156,7 +160,7 @@ pub struct Notice {
 
 /// What changed since the page was last told. The changes to the sent log apply in order;
 /// the other parts are the latest values, or what was added. An empty update tells nothing.
-#[derive(Debug, Default, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Update {
     pub status: Option<Status>,
     pub received: Vec<Received>,
@@ -175,7 +179,7 @@ impl Update {
 }
 
 /// A change to the log of sent messages.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum SentChange {
     /// A message handed to the session (or restored from storage).
     Added(Sent),

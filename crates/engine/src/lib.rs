@@ -4,6 +4,8 @@
 
 pub mod codec;
 pub mod options;
+#[cfg(feature = "serde")]
+pub mod qos_serde;
 pub mod reason;
 pub mod reconnect;
 pub mod session;

@@ -6,6 +6,7 @@ use mqttbytes::QoS;
 use std::fmt;
 
 /// The MQTT protocol version spoken on the wire.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Version {
     /// MQTT 3.1.1 (protocol level 4).
@@ -26,6 +27,7 @@ impl Version {
 }
 
 /// User name and password for the CONNECT packet.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credentials {
     pub username: String,
@@ -33,10 +35,12 @@ pub struct Credentials {
 }
 
 /// The message the broker publishes for this client if the link dies without a DISCONNECT.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq)]
 pub struct Will {
     pub topic: String,
     pub payload: Bytes,
+    #[cfg_attr(feature = "serde", serde(with = "crate::qos_serde"))]
     pub qos: QoS,
     pub retain: bool,
 }
@@ -53,6 +57,7 @@ pub const DEFAULT_MAX_INFLIGHT: u16 = 20;
 pub const DEFAULT_MAX_QUEUED_MESSAGES: usize = 10_000;
 pub const DEFAULT_MAX_QUEUED_BYTES: usize = 10 * 1024 * 1024;
 
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConnectOptions {
     pub version: Version,

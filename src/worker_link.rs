@@ -1,0 +1,249 @@
+//! The page's one worker, which runs every connection of the page (`mqtt_client::worker`):
+//! commands go to it as postcard bytes, and what it gathered comes back about once a frame, to
+//! the client it concerns. The page's own events the worker cannot see (online, offline,
+//! visibility, the page going) are passed on. A worker that dies is said, and can be started
+//! again.
+
+use gloo_events::EventListener;
+use mqtt_client::protocol::{decode, encode, Command, ConnectionId, PageEvent, ToPage, ToWorker};
+use mqtt_client::Update;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{ErrorEvent, MessageEvent, VisibilityState, Worker, WorkerOptions, WorkerType};
+
+/// Where the worker's loader is, next to the page (Trunk builds it: index.html).
+const WORKER_LOADER: &str = "mqtt-worker_loader.js";
+
+/// Starts a worker that runs `mqtt_client::worker::run`.
+pub type Spawn = fn() -> Result<Worker, JsValue>;
+
+thread_local! {
+    static SPAWN: Cell<Spawn> = const { Cell::new(spawn_built_worker) };
+    static LINK: RefCell<Option<Rc<WorkerLink>>> = const { RefCell::new(None) };
+}
+
+/// Tests start their worker from their own module, not from the app's bundle.
+#[doc(hidden)]
+pub fn set_spawn(spawn: Spawn) {
+    SPAWN.with(|cell| cell.set(spawn));
+}
+
+/// The app's worker: the bundle Trunk built beside the page, as an ES module worker.
+fn spawn_built_worker() -> Result<Worker, JsValue> {
+    let base = (web_sys::window().and_then(|window| window.document()))
+        .and_then(|document| document.base_uri().ok().flatten())
+        .unwrap_or_default();
+    let url = web_sys::Url::new_with_base(WORKER_LOADER, &base)?.href();
+    let options = WorkerOptions::new();
+    options.set_type(WorkerType::Module);
+    Worker::new_with_options(&url, &options)
+}
+
+/// What a client of the page hears from the worker.
+pub(crate) trait Listener {
+    fn update(&self, update: Update);
+    /// The worker died: `reason` in words.
+    fn worker_stopped(&self, reason: &str);
+    /// A new worker took over: the connection is to be made again, if there was one.
+    fn worker_restarted(&self, link: &WorkerLink, id: ConnectionId);
+}
+
+pub(crate) struct WorkerLink {
+    worker: RefCell<Option<Running>>,
+    /// What this task told the worker so far: posted together in a microtask, so that what a
+    /// task commands goes out in one turn of the worker, and one `send`.
+    outgoing: RefCell<Vec<ToWorker>>,
+    listeners: RefCell<HashMap<ConnectionId, Rc<dyn Listener>>>,
+    next_id: Cell<ConnectionId>,
+    /// online, offline, visibilitychange and pagehide, passed on to the worker.
+    _page_events: RefCell<Vec<EventListener>>,
+}
+
+struct Running {
+    worker: Worker,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(ErrorEvent)>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.worker.set_onmessage(None);
+        self.worker.set_onerror(None);
+        self.worker.terminate();
+    }
+}
+
+impl WorkerLink {
+    /// The page's link, started at the first call.
+    pub fn get() -> Rc<WorkerLink> {
+        if let Some(link) = LINK.with(|link| link.borrow().clone()) {
+            return link;
+        }
+        let link = Rc::new(WorkerLink {
+            worker: RefCell::new(None),
+            outgoing: RefCell::new(Vec::new()),
+            listeners: RefCell::new(HashMap::new()),
+            next_id: Cell::new(1),
+            _page_events: RefCell::new(Vec::new()),
+        });
+        link.start();
+        *link._page_events.borrow_mut() = pass_page_events();
+        LINK.with(|cell| *cell.borrow_mut() = Some(link.clone()));
+        link
+    }
+
+    /// Registers a client: its connection's id.
+    pub fn join(&self, listener: Rc<dyn Listener>) -> ConnectionId {
+        let id = self.next_id.get();
+        self.next_id.set(id + 1);
+        self.listeners.borrow_mut().insert(id, listener);
+        id
+    }
+
+    /// The client is gone: its connection is closed.
+    pub fn leave(&self, id: ConnectionId) {
+        self.listeners.borrow_mut().remove(&id);
+        self.command(id, Command::Close);
+    }
+
+    pub fn command(&self, connection: ConnectionId, command: Command) {
+        self.post(ToWorker::Command {
+            connection,
+            command,
+        });
+    }
+
+    /// Starts a new worker in place of one that died, and has every client connect again.
+    pub fn restart(&self) {
+        self.start();
+        let listeners: Vec<_> = (self.listeners.borrow().iter())
+            .map(|(id, listener)| (*id, listener.clone()))
+            .collect();
+        for (id, listener) in listeners {
+            listener.worker_restarted(self, id);
+        }
+    }
+
+    fn start(&self) {
+        let spawned = SPAWN.with(Cell::get)();
+        let running = spawned.map(|worker| {
+            let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
+                let bytes = js_sys::Uint8Array::new(&event.data()).to_vec();
+                if let Some(link) = LINK.with(|link| link.borrow().clone()) {
+                    link.on_message(&bytes);
+                }
+            });
+            let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(|event: ErrorEvent| {
+                if let Some(link) = LINK.with(|link| link.borrow().clone()) {
+                    link.stopped(&event.message());
+                }
+            });
+            worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            Running {
+                worker,
+                _on_message: on_message,
+                _on_error: on_error,
+            }
+        });
+        match running {
+            Ok(running) => *self.worker.borrow_mut() = Some(running),
+            Err(error) => {
+                let text = error.as_string().or_else(|| {
+                    (error.dyn_ref::<js_sys::Error>()).map(|error| String::from(error.message()))
+                });
+                self.stopped(&text.unwrap_or_else(|| "it could not be started".into()));
+            }
+        }
+    }
+
+    fn on_message(&self, bytes: &[u8]) {
+        let to_page = match decode::<ToPage>(bytes) {
+            Ok(to_page) => to_page,
+            Err(error) => {
+                return web_sys::console::error_1(
+                    &format!("wasm-mqtt: a message from the worker it cannot read ({error})")
+                        .into(),
+                )
+            }
+        };
+        for (id, update) in to_page.updates {
+            // Cloned: what the client does on hearing may join or leave.
+            let listener = self.listeners.borrow().get(&id).cloned();
+            if let Some(listener) = listener {
+                listener.update(update);
+            }
+        }
+    }
+
+    fn stopped(&self, detail: &str) {
+        self.worker.borrow_mut().take();
+        let reason = format!(
+            "the worker that runs the connections stopped ({detail}). Nothing stored in this \
+             browser is lost: restart it to connect again"
+        );
+        let listeners: Vec<_> = self.listeners.borrow().values().cloned().collect();
+        for listener in listeners {
+            listener.worker_stopped(&reason);
+        }
+    }
+
+    fn post(&self, message: ToWorker) {
+        let mut outgoing = self.outgoing.borrow_mut();
+        outgoing.push(message);
+        if outgoing.len() == 1 {
+            wasm_bindgen_futures::spawn_local(async {
+                if let Some(link) = LINK.with(|link| link.borrow().clone()) {
+                    link.post_now();
+                }
+            });
+        }
+    }
+
+    fn post_now(&self) {
+        let messages = std::mem::take(&mut *self.outgoing.borrow_mut());
+        let worker = self.worker.borrow();
+        let Some(running) = worker.as_ref() else {
+            return; // stopped: the page said so, and offers a restart
+        };
+        let bytes = js_sys::Uint8Array::from(encode(&messages).as_slice());
+        let transfer = js_sys::Array::of1(&bytes.buffer());
+        if let Err(error) = running.worker.post_message_with_transfer(&bytes, &transfer) {
+            web_sys::console::error_1(&error);
+        }
+    }
+}
+
+/// The page's events the worker does not see, passed on to it.
+fn pass_page_events() -> Vec<EventListener> {
+    let Some(window) = web_sys::window() else {
+        return Vec::new();
+    };
+    let pass = |target: &web_sys::EventTarget,
+                kind: &'static str,
+                event: fn() -> Option<PageEvent>| {
+        EventListener::new(target, kind, move |_| {
+            if let (Some(event), Some(link)) = (event(), LINK.with(|link| link.borrow().clone())) {
+                link.post(ToWorker::Page(event));
+            }
+        })
+    };
+    let mut listeners = vec![
+        pass(&window, "online", || Some(PageEvent::Online)),
+        pass(&window, "offline", || Some(PageEvent::Offline)),
+        pass(&window, "pagehide", || Some(PageEvent::Hidden)),
+    ];
+    if let Some(document) = window.document() {
+        listeners.push(pass(&document, "visibilitychange", || {
+            let document = web_sys::window()?.document()?;
+            match document.visibility_state() {
+                VisibilityState::Visible => Some(PageEvent::Shown),
+                _ => Some(PageEvent::Hidden),
+            }
+        }));
+    }
+    listeners
+}

@@ -1,0 +1,52 @@
+//! The tests' worker: the test's own wasm module, started in a module worker from a Blob,
+//! running the same `mqtt_client::worker::run` as the app's worker bundle (src/worker.rs).
+//! Every client a test makes uses it.
+
+use wasm_bindgen::prelude::*;
+use web_sys::Worker;
+
+#[wasm_bindgen(inline_js = r#"
+// This snippet is served at <root>/snippets/<crate>-<hash>/inline0.js, the test's glue
+// (wasm-bindgen --target web) at <root>/wasm-bindgen-test.js.
+export function glue_url() {
+  return new URL("../../wasm-bindgen-test.js", import.meta.url).href;
+}
+// The worker takes the page's compiled module first; what the page posts before the entry has
+// set its own handler is kept and handed over.
+export function spawn_same_module(glue, module, entry) {
+  const bootstrap = `
+    import init, * as glue from ${JSON.stringify(glue)};
+    const early = [];
+    self.onmessage = async (first) => {
+      self.onmessage = (event) => early.push(event);
+      await init({ module_or_path: first.data });
+      glue[${JSON.stringify(entry)}]();
+      for (const event of early) self.onmessage(event);
+    };
+  `;
+  const url = URL.createObjectURL(new Blob([bootstrap], { type: "text/javascript" }));
+  const worker = new Worker(url, { type: "module" });
+  worker.postMessage(module);
+  return worker;
+}
+"#)]
+extern "C" {
+    fn glue_url() -> String;
+    #[wasm_bindgen(catch)]
+    fn spawn_same_module(glue: &str, module: &JsValue, entry: &str) -> Result<Worker, JsValue>;
+}
+
+/// The worker's entry in the test's module.
+#[wasm_bindgen]
+pub fn mqtt_worker_main() {
+    mqtt_client::worker::run();
+}
+
+fn spawn_test_worker() -> Result<Worker, JsValue> {
+    spawn_same_module(&glue_url(), &wasm_bindgen::module(), "mqtt_worker_main")
+}
+
+#[wasm_bindgen(start)]
+fn use_the_test_worker() {
+    wasm_mqtt::worker_link::set_spawn(spawn_test_worker);
+}
