@@ -394,10 +394,15 @@ impl Driver {
             event.code(),
             &event.reason(),
         );
+        let queue_unread =
+            (self.current.as_ref()).is_some_and(|current| !current.hold.is_settled());
         if self.session_active() {
             if let Some(session) = self.session() {
                 session.handle_closed(reason);
             }
+        } else if queue_unread && !self.reconnect.was_established() {
+            // Judged once this tab knows whether it resumes stored messages.
+            self.ending_awaits_queue = Some(DisconnectReason::TransportClosed(reason));
         } else {
             self.end_link(DisconnectReason::TransportClosed(reason));
         }
@@ -584,14 +589,7 @@ impl Driver {
         let mut status = None;
         if let Some(reason) = ended {
             self.close_link();
-            let queue_unread =
-                (self.current.as_ref()).is_some_and(|current| !current.hold.is_settled());
-            status = if queue_unread && !self.reconnect.was_established() {
-                self.ending_awaits_queue = Some(reason);
-                Some(Status::Connecting)
-            } else {
-                self.after_ending(&reason, now)
-            };
+            status = self.after_ending(&reason, now);
         }
         self.arm_timer();
         self.turns.from_network = false;
