@@ -14,6 +14,7 @@
 use super::codec::{self, granted_qos, DecodeError, EncodeError, Packet, StreamDecoder};
 use super::options::{ConnectOptions, OptionsError, Version};
 use super::reason::ReasonCode;
+use super::time::{Duration, Instant};
 use super::topic::{TopicError, TopicFilter, TopicName};
 use bytes::{Bytes, BytesMut};
 use mqttbytes::v5::{self, ConnAck, ConnectReturnCode, DisconnectReasonCode};
@@ -21,9 +22,6 @@ use mqttbytes::QoS;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::hash::{Hash, Hasher};
-
-/// Milliseconds on the driver's clock (`performance.now()`, or a test's counter).
-pub type Millis = u64;
 
 /// A message, published or received.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,9 +125,9 @@ pub enum DisconnectReason {
         message: Option<String>,
     },
     /// No CONNACK within the response timeout: often a server that is not an MQTT broker.
-    ConnackTimeout { after_ms: u64 },
+    ConnackTimeout { after: Duration },
     /// No PINGRESP within the response timeout: the link is dead.
-    PingTimeout { after_ms: u64 },
+    PingTimeout { after: Duration },
     /// The broker broke the protocol; the session closed the link.
     ProtocolViolation(String),
     /// The transport closed, as the driver describes it.
@@ -155,29 +153,17 @@ impl fmt::Display for DisconnectReason {
                     None => Ok(()),
                 }
             }
-            Self::ConnackTimeout { after_ms } => write!(
+            Self::ConnackTimeout { after } => write!(
                 f,
-                "no answer to CONNECT after {}: is this an MQTT broker?",
-                Seconds(*after_ms)
+                "no answer to CONNECT after {after}: is this an MQTT broker?"
             ),
-            Self::PingTimeout { after_ms } => write!(
+            Self::PingTimeout { after } => write!(
                 f,
-                "the connection is dead: no answer to a ping after {}",
-                Seconds(*after_ms)
+                "the connection is dead: no answer to a ping after {after}"
             ),
             Self::ProtocolViolation(what) => write!(f, "{what}"),
             Self::TransportClosed(what) => write!(f, "{what}"),
         }
-    }
-}
-
-/// Milliseconds shown as seconds to one decimal, without float formatting (which would add
-/// kilobytes to the wasm).
-struct Seconds(u64);
-
-impl fmt::Display for Seconds {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{} s", self.0 / 1000, self.0 % 1000 / 100)
     }
 }
 
@@ -285,7 +271,7 @@ struct InFlight {
     /// QoS 2 only: PUBREC came, PUBREL sent, waiting for PUBCOMP.
     released: bool,
     /// When it last went out.
-    sent_at: Millis,
+    sent_at: Instant,
     /// Links in a row the broker closed soon after it went out, as the oldest unacknowledged.
     closes: u8,
 }
@@ -340,7 +326,7 @@ pub(crate) const SESSION_TAKEN_OVER: u8 = 0x8E;
 /// given up (`Event::PublishGivenUp`).
 pub const CLOSES_BEFORE_GIVING_UP: u8 = 3;
 /// "Just after": nothing came from the broker later than this after the message went out.
-const CLOSE_BLAME_WINDOW_MS: Millis = 5_000;
+const CLOSE_BLAME_WINDOW: Duration = Duration::from_secs(5);
 
 /// The most bytes of packets [`Session::poll_transmit`] gives in one buffer, unless one packet
 /// is larger (it goes alone). A broker reads a WebSocket message whole before it acts on it,
@@ -358,12 +344,12 @@ pub struct Session {
     transmit: BytesMut,
     events: VecDeque<Event>,
     limits: BrokerLimits,
-    keep_alive_ms: u64,
-    last_sent: Millis,
+    keep_alive: Duration,
+    last_sent: Instant,
     /// When the last packet came from the broker.
-    heard_at: Millis,
-    ping_sent_at: Option<Millis>,
-    connack_deadline: Option<Millis>,
+    heard_at: Instant,
+    ping_sent_at: Option<Instant>,
+    connack_deadline: Option<Instant>,
     next_packet_id: u16,
     next_publish_id: u64,
     next_request_id: u64,
@@ -393,14 +379,14 @@ impl Session {
         Ok(Self {
             decoder: StreamDecoder::new(options.version, options.max_packet_size),
             limits: BrokerLimits::assumed(&options),
-            keep_alive_ms: u64::from(options.keep_alive_secs) * 1000,
+            keep_alive: Duration::from_secs(u64::from(options.keep_alive_secs)),
             options,
             state: State::Disconnected,
             transmit_full: VecDeque::new(),
             transmit: BytesMut::new(),
             events: VecDeque::new(),
-            last_sent: 0,
-            heard_at: 0,
+            last_sent: Instant::ZERO,
+            heard_at: Instant::ZERO,
             ping_sent_at: None,
             connack_deadline: None,
             next_packet_id: 1,
@@ -474,7 +460,7 @@ impl Session {
                     && !self.requests.contains_key(pkid)
             });
             let Some(pkid) = free else {
-                ids.push(self.publish(message, 0));
+                ids.push(self.publish(message, Instant::ZERO));
                 continue;
             };
             let mut publish = match publish_packet(message) {
@@ -495,7 +481,7 @@ impl Session {
                     id,
                     publish,
                     released,
-                    sent_at: 0,
+                    sent_at: Instant::ZERO,
                     closes: 0,
                 },
             );
@@ -510,7 +496,7 @@ impl Session {
     }
 
     /// Starts the MQTT handshake on a transport that has just opened.
-    pub fn connect(&mut self, now: Millis) {
+    pub fn connect(&mut self, now: Instant) {
         let options = &self.options;
         let mut connect = v5::Connect::new(options.client_id.clone());
         connect.protocol = match options.version {
@@ -549,16 +535,16 @@ impl Session {
         self.decoder.clear();
         self.clear_transmit();
         self.limits = BrokerLimits::assumed(&self.options);
-        self.keep_alive_ms = u64::from(self.options.keep_alive_secs) * 1000;
+        self.keep_alive = Duration::from_secs(u64::from(self.options.keep_alive_secs));
         self.ping_sent_at = None;
-        self.connack_deadline = Some(now + self.options.response_timeout_ms);
+        self.connack_deadline = Some(now + self.options.response_timeout);
         self.state = State::Connecting;
         self.send(&Packet::Connect(connect), now);
     }
 
     /// Publishes a message. While the link is down it waits in the queue, in order, and goes out
     /// after the next CONNACK; so do QoS 1 and 2 messages past the broker's receive window.
-    pub fn publish(&mut self, message: Message, now: Millis) -> Result<PublishId, PublishError> {
+    pub fn publish(&mut self, message: Message, now: Instant) -> Result<PublishId, PublishError> {
         let publish = publish_packet(message)?;
         if self.state == State::Connected {
             self.check_limits(&publish)?;
@@ -609,7 +595,7 @@ impl Session {
     pub fn subscribe(
         &mut self,
         filters: Vec<(String, QoS)>,
-        now: Millis,
+        now: Instant,
     ) -> Result<RequestId, SubscribeError> {
         if filters.is_empty() {
             return Err(SubscribeError::NoFilters);
@@ -625,7 +611,7 @@ impl Session {
     pub fn unsubscribe(
         &mut self,
         filters: Vec<String>,
-        now: Millis,
+        now: Instant,
     ) -> Result<RequestId, SubscribeError> {
         if filters.is_empty() {
             return Err(SubscribeError::NoFilters);
@@ -643,7 +629,7 @@ impl Session {
     }
 
     /// Says goodbye with DISCONNECT (the broker then drops the will) and ends the link.
-    pub fn disconnect(&mut self, now: Millis) {
+    pub fn disconnect(&mut self, now: Instant) {
         if self.state == State::Disconnected {
             return;
         }
@@ -654,7 +640,7 @@ impl Session {
     }
 
     /// Feeds what one transport message held: part of a packet, a packet, or several.
-    pub fn handle_bytes(&mut self, bytes: &[u8], now: Millis) {
+    pub fn handle_bytes(&mut self, bytes: &[u8], now: Instant) {
         if self.state == State::Disconnected {
             return;
         }
@@ -677,7 +663,7 @@ impl Session {
     }
 
     /// Runs what is due at `now`: a keep-alive ping, or a timeout.
-    pub fn handle_timeout(&mut self, now: Millis) {
+    pub fn handle_timeout(&mut self, now: Instant) {
         match self.state {
             State::Disconnected => {}
             State::Connecting => {
@@ -686,18 +672,16 @@ impl Session {
                     .is_some_and(|deadline| now >= deadline)
                 {
                     self.end(DisconnectReason::ConnackTimeout {
-                        after_ms: self.options.response_timeout_ms,
+                        after: self.options.response_timeout,
                     });
                 }
             }
             State::Connected => {
                 if let Some(sent) = self.ping_sent_at {
-                    if now >= sent + self.options.response_timeout_ms {
-                        self.end(DisconnectReason::PingTimeout {
-                            after_ms: now - sent,
-                        });
+                    if now >= sent + self.options.response_timeout {
+                        self.end(DisconnectReason::PingTimeout { after: now - sent });
                     }
-                } else if self.keep_alive_ms > 0 && now >= self.last_sent + self.keep_alive_ms {
+                } else if !self.keep_alive.is_zero() && now >= self.last_sent + self.keep_alive {
                     self.send(&Packet::PingReq, now);
                     self.ping_sent_at = Some(now);
                 }
@@ -739,19 +723,19 @@ impl Session {
     }
 
     /// When `handle_timeout` must be called next.
-    pub fn poll_timeout(&self) -> Option<Millis> {
+    pub fn poll_timeout(&self) -> Option<Instant> {
         match self.state {
             State::Disconnected => None,
             State::Connecting => self.connack_deadline,
             State::Connected => match self.ping_sent_at {
-                Some(sent) => Some(sent + self.options.response_timeout_ms),
-                None if self.keep_alive_ms > 0 => Some(self.last_sent + self.keep_alive_ms),
+                Some(sent) => Some(sent + self.options.response_timeout),
+                None if !self.keep_alive.is_zero() => Some(self.last_sent + self.keep_alive),
                 None => None,
             },
         }
     }
 
-    fn handle_packet(&mut self, packet: Packet, now: Millis) {
+    fn handle_packet(&mut self, packet: Packet, now: Instant) {
         self.heard_at = now;
         if self.state == State::Connecting {
             match packet {
@@ -782,7 +766,7 @@ impl Session {
 
     /// A packet the broker may not send now: anything but CONNACK (or DISCONNECT) in answer to
     /// CONNECT, or a packet only a client sends.
-    fn unexpected_packet(&mut self, name: &str, now: Millis) {
+    fn unexpected_packet(&mut self, name: &str, now: Instant) {
         let what = if self.state == State::Connecting {
             format!("the server answered CONNECT with {name}, not CONNACK")
         } else {
@@ -791,7 +775,7 @@ impl Session {
         self.violation(DisconnectReasonCode::ProtocolError, what, now);
     }
 
-    fn handle_connack(&mut self, connack: ConnAck, now: Millis) {
+    fn handle_connack(&mut self, connack: ConnAck, now: Instant) {
         self.connack_deadline = None;
         if connack.code != ConnectReturnCode::Success {
             self.end(DisconnectReason::Refused(ReasonCode(connack.code as u8)));
@@ -812,7 +796,7 @@ impl Session {
                 limits.retain_available = retain == 1;
             }
             if let Some(keep_alive) = properties.server_keep_alive {
-                self.keep_alive_ms = u64::from(keep_alive) * 1000;
+                self.keep_alive = Duration::from_secs(u64::from(keep_alive));
             }
             if let Some(client_id) = &properties.assigned_client_identifier {
                 self.options.client_id = client_id.clone();
@@ -845,7 +829,7 @@ impl Session {
 
     /// After a reconnect: PUBLISH again (with DUP when the broker kept the session) or PUBREL
     /// again, in the order first sent; then unanswered SUBSCRIBE and UNSUBSCRIBE.
-    fn resend_unacknowledged(&mut self, session_present: bool, now: Millis) {
+    fn resend_unacknowledged(&mut self, session_present: bool, now: Instant) {
         let order: Vec<u16> = self.send_order.iter().copied().collect();
         for pkid in order {
             let Some(in_flight) = self.in_flight.get(&pkid) else {
@@ -885,7 +869,7 @@ impl Session {
         self.store_request(Packet::Subscribe(packet));
     }
 
-    fn handle_incoming_publish(&mut self, publish: v5::Publish, now: Millis) {
+    fn handle_incoming_publish(&mut self, publish: v5::Publish, now: Instant) {
         if publish.topic.is_empty() {
             // Only a topic alias could stand for an empty topic, and this client allows none.
             self.violation(
@@ -920,7 +904,7 @@ impl Session {
         }
     }
 
-    fn handle_pubrec(&mut self, ack: v5::PubRec, now: Millis) {
+    fn handle_pubrec(&mut self, ack: v5::PubRec, now: Instant) {
         let reason = ReasonCode(ack.reason as u8);
         if reason.is_failure() {
             self.finish_publish(ack.pkid, reason, now);
@@ -937,7 +921,7 @@ impl Session {
     }
 
     /// PUBACK, PUBCOMP or a failed PUBREC: the exchange for `pkid` is over.
-    fn finish_publish(&mut self, pkid: u16, reason: ReasonCode, now: Millis) {
+    fn finish_publish(&mut self, pkid: u16, reason: ReasonCode, now: Instant) {
         let Some(in_flight) = self.take_in_flight(pkid) else {
             return; // a late or repeated acknowledgement
         };
@@ -1015,7 +999,7 @@ impl Session {
 
     /// Sends waiting publishes in order: QoS 0 at once, QoS 1/2 while the broker's receive
     /// window has room. One the broker's limits forbid fails with the limit's reason code.
-    fn send_waiting(&mut self, now: Millis) {
+    fn send_waiting(&mut self, now: Instant) {
         let window = usize::from(self.limits.receive_maximum);
         while let Some((_, head)) = self.waiting.front() {
             if head.qos != QoS::AtMostOnce && self.in_flight.len() >= window {
@@ -1061,7 +1045,7 @@ impl Session {
     }
 
     /// Sends a SUBSCRIBE or UNSUBSCRIBE now, or after the next CONNACK while the link is down.
-    fn request(&mut self, packet: Packet, now: Millis) -> RequestId {
+    fn request(&mut self, packet: Packet, now: Instant) -> RequestId {
         let (id, pkid) = self.store_request(packet);
         if self.state == State::Connected {
             self.send_request(pkid, now);
@@ -1099,7 +1083,7 @@ impl Session {
         1 + remaining_length_bytes(remaining) + remaining
     }
 
-    fn send(&mut self, packet: &Packet, now: Millis) {
+    fn send(&mut self, packet: &Packet, now: Instant) {
         let start = self.transmit.len();
         let encoded = codec::encode(packet, self.options.version, &mut self.transmit);
         self.sent(start, encoded, now);
@@ -1107,7 +1091,7 @@ impl Session {
 
     /// Sends the stored request `pkid` from where it is kept (no copy of the packet, which
     /// would also make the app ship a clone of every packet kind).
-    fn send_request(&mut self, pkid: u16, now: Millis) {
+    fn send_request(&mut self, pkid: u16, now: Instant) {
         if let Some(request) = self.requests.get(&pkid) {
             let start = self.transmit.len();
             let encoded = codec::encode(&request.packet, self.options.version, &mut self.transmit);
@@ -1117,7 +1101,7 @@ impl Session {
 
     /// A packet was encoded at `start` of the buffer being filled: past the chunk's bound, it
     /// begins the next buffer.
-    fn sent(&mut self, start: usize, encoded: Result<(), EncodeError>, now: Millis) {
+    fn sent(&mut self, start: usize, encoded: Result<(), EncodeError>, now: Instant) {
         if let Err(error) = encoded {
             // Only reachable through a bug: inputs are validated before they become packets.
             self.end(DisconnectReason::ProtocolViolation(error.to_string()));
@@ -1131,7 +1115,7 @@ impl Session {
     }
 
     /// The broker broke the protocol: tell it why (MQTT 5.0) and end the link.
-    fn violation(&mut self, code: DisconnectReasonCode, what: String, now: Millis) {
+    fn violation(&mut self, code: DisconnectReasonCode, what: String, now: Instant) {
         if self.options.version == Version::V5 {
             let mut disconnect = v5::Disconnect::new();
             disconnect.reason_code = code;
@@ -1172,7 +1156,7 @@ impl Session {
         let Some(oldest) = in_flight.get_mut(&pkid) else {
             return;
         };
-        if self.heard_at.saturating_sub(oldest.sent_at) > CLOSE_BLAME_WINDOW_MS {
+        if self.heard_at - oldest.sent_at > CLOSE_BLAME_WINDOW {
             oldest.closes = 0;
             return;
         }
