@@ -23,6 +23,11 @@ use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
+mod outgoing;
+
+use outgoing::Outgoing;
+pub use outgoing::{Pending, QueueStats, CLOSES_BEFORE_GIVING_UP};
+
 /// A message, published or received.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
@@ -222,16 +227,6 @@ impl PublishError {
     }
 }
 
-/// Messages accepted by `publish` and not yet handed to the transport.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct QueueStats {
-    pub messages: usize,
-    /// Topic and payload bytes.
-    pub bytes: usize,
-    /// Messages refused since the session began because the queue was full.
-    pub dropped: u64,
-}
-
 /// Why `subscribe` or `unsubscribe` refused a request.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SubscribeError {
@@ -253,28 +248,6 @@ impl fmt::Display for SubscribeError {
 }
 
 impl std::error::Error for SubscribeError {}
-
-/// A message accepted and not yet acknowledged, and how far it got ([`Session::pending`]).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Pending {
-    pub message: Message,
-    /// The packet id it went out under; `None` while it waits to go out.
-    pub packet_id: Option<u16>,
-    /// QoS 2: the broker answered PUBREC; only PUBREL and PUBCOMP are left.
-    pub released: bool,
-}
-
-/// An outgoing QoS 1 or 2 publish that holds a packet id.
-struct InFlight {
-    id: PublishId,
-    publish: v5::Publish,
-    /// QoS 2 only: PUBREC came, PUBREL sent, waiting for PUBCOMP.
-    released: bool,
-    /// When it last went out.
-    sent_at: Instant,
-    /// Links in a row the broker closed soon after it went out, as the oldest unacknowledged.
-    closes: u8,
-}
 
 /// Filters and their QoS, sorted by filter: a sorted Vec rather than a BTreeMap, since a client
 /// has a few and BTreeMap's code cost the release wasm 2.6 KB gzip.
@@ -322,12 +295,6 @@ const PROTOCOL_MAX_PACKET_SIZE: usize = 268_435_455 + 5;
 /// client id.
 pub(crate) const SESSION_TAKEN_OVER: u8 = 0x8E;
 
-/// Links in a row the broker may close just after a message goes out before that message is
-/// given up (`Event::PublishGivenUp`).
-pub const CLOSES_BEFORE_GIVING_UP: u8 = 3;
-/// "Just after": nothing came from the broker later than this after the message went out.
-const CLOSE_BLAME_WINDOW: Duration = Duration::from_secs(5);
-
 /// The most bytes of packets [`Session::poll_transmit`] gives in one buffer, unless one packet
 /// is larger (it goes alone). A broker reads a WebSocket message whole before it acts on it,
 /// and a buffer of tens of megabytes is copied over and over as it grows: a thousand 64 KB
@@ -350,17 +317,11 @@ pub struct Session {
     heard_at: Instant,
     ping_sent_at: Option<Instant>,
     connack_deadline: Option<Instant>,
+    /// Packet ids are shared by publishes and requests, so they are given out here.
     next_packet_id: u16,
     next_publish_id: u64,
     next_request_id: u64,
-    /// Outgoing QoS 1/2 publishes by packet id, awaiting their acknowledgement.
-    in_flight: HashMap<u16, InFlight>,
-    /// Packet ids in the order they were sent, for resending in order after a resume.
-    send_order: VecDeque<u16>,
-    /// Publishes not yet sent, in order: while the link is down, or (QoS 1/2) until the
-    /// broker's receive window has room.
-    waiting: VecDeque<(PublishId, v5::Publish)>,
-    queue: QueueStats,
+    outgoing: Outgoing,
     /// Filters the broker granted, with the QoS asked for: subscribed again when a reconnect
     /// finds the session gone.
     subscriptions: Granted,
@@ -392,10 +353,7 @@ impl Session {
             next_packet_id: 1,
             next_publish_id: 1,
             next_request_id: 1,
-            in_flight: HashMap::new(),
-            send_order: VecDeque::new(),
-            waiting: VecDeque::new(),
-            queue: QueueStats::default(),
+            outgoing: Outgoing::default(),
             subscriptions: Granted::default(),
             requests: HashMap::new(),
             has_connected: false,
@@ -413,30 +371,18 @@ impl Session {
 
     /// Publishes accepted but not yet acknowledged (in flight, or waiting to be sent).
     pub fn unacknowledged(&self) -> usize {
-        self.in_flight.len() + self.waiting.len()
+        self.outgoing.unacknowledged()
     }
 
     /// What waits to be sent, and what the bound refused.
     pub fn queue_stats(&self) -> QueueStats {
-        self.queue
+        self.outgoing.stats()
     }
 
     /// Every message accepted and not yet acknowledged, oldest first, with how far it got: what
     /// a page stores, to take up again after a reload with [`Session::restore`].
     pub fn pending(&self) -> Vec<Pending> {
-        let in_flight = (self.send_order.iter())
-            .filter_map(|pkid| self.in_flight.get(pkid))
-            .map(|in_flight| Pending {
-                message: message_of(&in_flight.publish),
-                packet_id: Some(in_flight.publish.pkid),
-                released: in_flight.released,
-            });
-        let waiting = self.waiting.iter().map(|(_, publish)| Pending {
-            message: message_of(publish),
-            packet_id: None,
-            released: false,
-        });
-        in_flight.chain(waiting).collect()
+        self.outgoing.pending()
     }
 
     /// Takes up what an earlier session with this client id left unacknowledged (as
@@ -456,7 +402,7 @@ impl Session {
             let free = packet_id.filter(|pkid| {
                 *pkid != 0
                     && message.qos != QoS::AtMostOnce
-                    && !self.in_flight.contains_key(pkid)
+                    && !self.outgoing.holds(*pkid)
                     && !self.requests.contains_key(pkid)
             });
             let Some(pkid) = free else {
@@ -474,17 +420,7 @@ impl Session {
             let released = released && publish.qos == QoS::ExactlyOnce;
             let id = PublishId(self.next_publish_id);
             self.next_publish_id += 1;
-            self.send_order.push_back(pkid);
-            self.in_flight.insert(
-                pkid,
-                InFlight {
-                    id,
-                    publish,
-                    released,
-                    sent_at: Instant::ZERO,
-                    closes: 0,
-                },
-            );
+            self.outgoing.track(id, publish, released, Instant::ZERO);
             ids.push(Ok(id));
         }
         ids
@@ -549,22 +485,9 @@ impl Session {
         if self.state == State::Connected {
             self.check_limits(&publish)?;
         }
-        let bytes = queued_bytes(&publish);
-        let options = &self.options;
-        if self.queue.messages >= options.max_queued_messages
-            || self.queue.bytes + bytes > options.max_queued_bytes
-        {
-            self.queue.dropped += 1;
-            return Err(PublishError::QueueFull {
-                messages: self.queue.messages,
-                bytes: self.queue.bytes,
-            });
-        }
         let id = PublishId(self.next_publish_id);
+        self.outgoing.enqueue(id, publish, &self.options)?;
         self.next_publish_id += 1;
-        self.waiting.push_back((id, publish));
-        self.queue.messages += 1;
-        self.queue.bytes += bytes;
         if self.state == State::Connected {
             self.send_waiting(now);
         }
@@ -812,14 +735,8 @@ impl Session {
             // with PUBREC is its own (section 4.3.3) and is never sent again; the rest start
             // afresh below.
             self.incoming_qos2.clear();
-            let released: Vec<u16> = (self.in_flight.iter())
-                .filter(|(_, in_flight)| in_flight.released)
-                .map(|(pkid, _)| *pkid)
-                .collect();
-            for pkid in released {
-                if let Some(in_flight) = self.take_in_flight(pkid) {
-                    self.events.push_back(Event::Published { id: in_flight.id });
-                }
+            for id in self.outgoing.take_released() {
+                self.events.push_back(Event::Published { id });
             }
             self.subscribe_again();
         }
@@ -830,22 +747,8 @@ impl Session {
     /// After a reconnect: PUBLISH again (with DUP when the broker kept the session) or PUBREL
     /// again, in the order first sent; then unanswered SUBSCRIBE and UNSUBSCRIBE.
     fn resend_unacknowledged(&mut self, session_present: bool, now: Instant) {
-        let order: Vec<u16> = self.send_order.iter().copied().collect();
-        for pkid in order {
-            let Some(in_flight) = self.in_flight.get(&pkid) else {
-                continue;
-            };
-            let packet = if in_flight.released {
-                Packet::PubRel(v5::PubRel::new(pkid))
-            } else {
-                let mut publish = in_flight.publish.clone();
-                publish.dup = session_present;
-                Packet::Publish(publish)
-            };
+        for packet in self.outgoing.resend(session_present, now) {
             self.send(&packet, now);
-            if let Some(in_flight) = self.in_flight.get_mut(&pkid) {
-                in_flight.sent_at = now;
-            }
         }
         let mut pkids: Vec<u16> = self.requests.keys().copied().collect();
         pkids.sort_unstable();
@@ -910,41 +813,23 @@ impl Session {
             self.finish_publish(ack.pkid, reason, now);
             return;
         }
-        if let Some(in_flight) = self.in_flight.get_mut(&ack.pkid) {
-            if !in_flight.released {
-                in_flight.released = true;
-                self.events
-                    .push_back(Event::PublishReceived { id: in_flight.id });
-            }
+        if let Some(id) = self.outgoing.release(ack.pkid) {
+            self.events.push_back(Event::PublishReceived { id });
         }
         self.send(&Packet::PubRel(v5::PubRel::new(ack.pkid)), now);
     }
 
     /// PUBACK, PUBCOMP or a failed PUBREC: the exchange for `pkid` is over.
     fn finish_publish(&mut self, pkid: u16, reason: ReasonCode, now: Instant) {
-        let Some(in_flight) = self.take_in_flight(pkid) else {
+        let Some(id) = self.outgoing.finish(pkid) else {
             return; // a late or repeated acknowledgement
         };
         self.events.push_back(if reason.is_failure() {
-            Event::PublishFailed {
-                id: in_flight.id,
-                reason,
-            }
+            Event::PublishFailed { id, reason }
         } else {
-            Event::Published { id: in_flight.id }
+            Event::Published { id }
         });
         self.send_waiting(now);
-    }
-
-    fn take_in_flight(&mut self, pkid: u16) -> Option<InFlight> {
-        let in_flight = self.in_flight.remove(&pkid)?;
-        // Acknowledgements mostly come in order: the common case is the front.
-        if self.send_order.front() == Some(&pkid) {
-            self.send_order.pop_front();
-        } else {
-            self.send_order.retain(|id| *id != pkid);
-        }
-        Some(in_flight)
     }
 
     fn handle_suback(&mut self, suback: v5::SubAck) {
@@ -1001,15 +886,7 @@ impl Session {
     /// window has room. One the broker's limits forbid fails with the limit's reason code.
     fn send_waiting(&mut self, now: Instant) {
         let window = usize::from(self.limits.receive_maximum);
-        while let Some((_, head)) = self.waiting.front() {
-            if head.qos != QoS::AtMostOnce && self.in_flight.len() >= window {
-                break;
-            }
-            let Some((id, mut publish)) = self.waiting.pop_front() else {
-                break;
-            };
-            self.queue.messages -= 1;
-            self.queue.bytes -= queued_bytes(&publish);
+        while let Some((id, mut publish)) = self.outgoing.next_waiting(window) {
             if let Err(refusal) = self.check_limits(&publish) {
                 let reason = refusal.reason_code();
                 self.events.push_back(Event::PublishFailed { id, reason });
@@ -1022,15 +899,7 @@ impl Session {
             }
             publish.pkid = self.allocate_packet_id();
             self.send(&Packet::Publish(publish.clone()), now);
-            self.send_order.push_back(publish.pkid);
-            let in_flight = InFlight {
-                id,
-                publish,
-                released: false,
-                sent_at: now,
-                closes: 0,
-            };
-            self.in_flight.insert(in_flight.publish.pkid, in_flight);
+            self.outgoing.track(id, publish, false, now);
         }
     }
 
@@ -1038,7 +907,7 @@ impl Session {
         loop {
             let id = self.next_packet_id;
             self.next_packet_id = self.next_packet_id.checked_add(1).unwrap_or(1);
-            if !self.in_flight.contains_key(&id) && !self.requests.contains_key(&id) {
+            if !self.outgoing.holds(id) && !self.requests.contains_key(&id) {
                 return id;
             }
         }
@@ -1130,43 +999,15 @@ impl Session {
             DisconnectReason::TransportClosed(_) | DisconnectReason::ByServer { .. }
         );
         if self.state == State::Connected && closed_by_broker {
-            self.blame_oldest_unacknowledged();
+            if let Some(id) = self.outgoing.blame_oldest_unacknowledged(self.heard_at) {
+                self.events.push_back(Event::PublishGivenUp { id });
+            }
         }
         self.state = State::Disconnected;
         self.ping_sent_at = None;
         self.connack_deadline = None;
         self.decoder.clear();
         self.events.push_back(Event::Disconnected { reason });
-    }
-}
-
-impl Session {
-    /// The broker closed the link: if it did so soon after the oldest unacknowledged message
-    /// went out, that message may be why (see `Event::PublishGivenUp`). After
-    /// `CLOSES_BEFORE_GIVING_UP` such links in a row it is given up. A broker that dies, or a
-    /// network that drops, does not end several links in a row that way: what is resent after
-    /// CONNACK is acknowledged then.
-    fn blame_oldest_unacknowledged(&mut self) {
-        let in_flight = &mut self.in_flight;
-        let Some(pkid) = (self.send_order.iter().copied())
-            .find(|pkid| in_flight.get(pkid).is_some_and(|f| !f.released))
-        else {
-            return;
-        };
-        let Some(oldest) = in_flight.get_mut(&pkid) else {
-            return;
-        };
-        if self.heard_at - oldest.sent_at > CLOSE_BLAME_WINDOW {
-            oldest.closes = 0;
-            return;
-        }
-        oldest.closes += 1;
-        if oldest.closes >= CLOSES_BEFORE_GIVING_UP {
-            if let Some(given_up) = self.take_in_flight(pkid) {
-                self.events
-                    .push_back(Event::PublishGivenUp { id: given_up.id });
-            }
-        }
     }
 }
 
@@ -1200,17 +1041,6 @@ fn publish_packet(message: Message) -> Result<v5::Publish, PublishError> {
     Ok(publish)
 }
 
-/// The message a PUBLISH carries.
-fn message_of(publish: &v5::Publish) -> Message {
-    Message {
-        topic: publish.topic.clone(),
-        payload: publish.payload.clone(),
-        qos: publish.qos,
-        retain: publish.retain,
-        properties: publish.properties.clone(),
-    }
-}
-
 /// Tells a retransmitted QoS 2 message (same topic and payload under the same id) from a new
 /// one. A 64-bit hash: a collision between two messages under one open id is not a concern.
 fn fingerprint(publish: &v5::Publish) -> u64 {
@@ -1218,11 +1048,6 @@ fn fingerprint(publish: &v5::Publish) -> u64 {
     publish.topic.hash(&mut hasher);
     publish.payload.hash(&mut hasher);
     hasher.finish()
-}
-
-/// What a waiting message counts against the queue's byte bound.
-fn queued_bytes(publish: &v5::Publish) -> usize {
-    publish.topic.len() + publish.payload.len()
 }
 
 fn remaining_length_bytes(length: usize) -> usize {

@@ -1,6 +1,7 @@
 //! The session as a script: packets a broker would send go in, the packets and events that come
 //! out are checked. No sockets, no sleeping: time is a number.
 
+use super::outgoing::CLOSE_BLAME_WINDOW;
 use super::*;
 use crate::Credentials;
 
