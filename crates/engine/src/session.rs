@@ -10,54 +10,35 @@
 //! When an [`Event::Disconnected`] comes out, the link is finished: the driver sends what
 //! `poll_transmit` still holds and closes the transport. What was in flight stays in the session,
 //! so that `connect` on a new link resumes it.
+//!
+//! The concerns of the session sit beside it in `session/`: the handshake, publishes out
+//! (`outgoing`, the state they are kept in) and in (`incoming`), subscribe requests, the
+//! broker's limits, and the events and errors the application sees.
 
-use super::codec::{self, granted_qos, DecodeError, EncodeError, Packet, StreamDecoder};
+use super::codec::{self, DecodeError, EncodeError, Packet, StreamDecoder};
 use super::options::{ConnectOptions, OptionsError, Version};
 use super::reason::ReasonCode;
 use super::time::{Duration, Instant};
-use super::topic::{TopicError, TopicFilter, TopicName};
+use super::topic::TopicName;
 use bytes::{Bytes, BytesMut};
-use mqttbytes::v5::{self, ConnAck, ConnectReturnCode, DisconnectReasonCode};
+use mqttbytes::v5::{self, DisconnectReasonCode};
 use mqttbytes::QoS;
 use std::collections::{HashMap, VecDeque};
-use std::fmt;
-use std::hash::{Hash, Hasher};
 
+mod error;
+mod event;
+mod handshake;
+mod incoming;
+mod limits;
 mod outgoing;
+mod requests;
 
+pub use error::{PublishError, SubscribeError};
+pub use event::{DisconnectReason, Event, Message, PublishId, RequestId, SubscribeResult};
+use limits::BrokerLimits;
 use outgoing::Outgoing;
 pub use outgoing::{Pending, QueueStats, CLOSES_BEFORE_GIVING_UP};
-
-/// A message, published or received.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Message {
-    pub topic: String,
-    pub payload: Bytes,
-    pub qos: QoS,
-    pub retain: bool,
-    /// MQTT 5.0 properties; always `None` on 3.1.1.
-    pub properties: Option<v5::PublishProperties>,
-}
-
-impl Message {
-    pub fn new(topic: impl Into<String>, payload: impl Into<Bytes>, qos: QoS) -> Self {
-        Self {
-            topic: topic.into(),
-            payload: payload.into(),
-            qos,
-            retain: false,
-            properties: None,
-        }
-    }
-}
-
-/// Names one `publish` call in the events that report on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PublishId(pub u64);
-
-/// Names one `subscribe` or `unsubscribe` call in the events that report on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct RequestId(pub u64);
+use requests::{Granted, Request};
 
 /// Where the session stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,229 +48,6 @@ pub enum State {
     Connecting,
     Connected,
 }
-
-/// What the session reports to the application.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Event {
-    Connected {
-        session_present: bool,
-    },
-    Message(Message),
-    /// QoS 2 only: PUBREC came. The broker has the message and will pass it on once; PUBCOMP
-    /// (`Published`) ends the exchange.
-    PublishReceived {
-        id: PublishId,
-    },
-    /// QoS 0: handed to the transport. QoS 1: PUBACK came. QoS 2: PUBCOMP came.
-    Published {
-        id: PublishId,
-    },
-    /// Not sent again: the broker closed the link soon after each of the last
-    /// `CLOSES_BEFORE_GIVING_UP` times it was sent, with nothing older left unacknowledged. A
-    /// 3.1.1 broker answers a message larger than it takes, or one it refuses, that way, and
-    /// sending it again on every reconnect would be a reconnect loop.
-    PublishGivenUp {
-        id: PublishId,
-    },
-    /// The broker refused the message (MQTT 5.0 reason code 0x80 or above).
-    PublishFailed {
-        id: PublishId,
-        reason: ReasonCode,
-    },
-    Subscribed {
-        id: RequestId,
-        results: Vec<SubscribeResult>,
-    },
-    Unsubscribed {
-        id: RequestId,
-        filters: Vec<String>,
-    },
-    Disconnected {
-        reason: DisconnectReason,
-    },
-}
-
-/// What the broker said of one filter of a SUBSCRIBE.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SubscribeResult {
-    pub filter: String,
-    /// The QoS granted, or why the broker refused the filter.
-    pub outcome: Result<QoS, ReasonCode>,
-}
-
-/// Why the link ended, in words a user can read.
-#[derive(Debug, Clone, PartialEq)]
-pub enum DisconnectReason {
-    /// The application called `disconnect`.
-    ClientRequested,
-    /// CONNACK refused the connection.
-    Refused(ReasonCode),
-    /// The broker sent DISCONNECT (MQTT 5.0).
-    ByServer {
-        reason: ReasonCode,
-        message: Option<String>,
-    },
-    /// No CONNACK within the response timeout: often a server that is not an MQTT broker.
-    ConnackTimeout { after: Duration },
-    /// No PINGRESP within the response timeout: the link is dead.
-    PingTimeout { after: Duration },
-    /// The broker broke the protocol; the session closed the link.
-    ProtocolViolation(String),
-    /// The transport closed, as the driver describes it.
-    TransportClosed(String),
-}
-
-impl fmt::Display for DisconnectReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::ClientRequested => write!(f, "disconnected by you"),
-            Self::Refused(reason) => {
-                write!(f, "the broker refused the connection: {reason}")?;
-                // Mosquitto answers a wrong password with "not authorized".
-                match reason.0 {
-                    0x86 | 0x87 => write!(f, "; check the user name and password"),
-                    _ => Ok(()),
-                }
-            }
-            Self::ByServer { reason, message } => {
-                write!(f, "the broker closed the connection: {reason}")?;
-                match message {
-                    Some(message) => write!(f, " ({message})"),
-                    None => Ok(()),
-                }
-            }
-            Self::ConnackTimeout { after } => write!(
-                f,
-                "no answer to CONNECT after {after}: is this an MQTT broker?"
-            ),
-            Self::PingTimeout { after } => write!(
-                f,
-                "the connection is dead: no answer to a ping after {after}"
-            ),
-            Self::ProtocolViolation(what) => write!(f, "{what}"),
-            Self::TransportClosed(what) => write!(f, "{what}"),
-        }
-    }
-}
-
-/// Why `publish` refused a message.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PublishError {
-    NotConnected,
-    InvalidTopic(TopicError),
-    /// The queue of messages waiting to be sent is at its bound; the message was dropped.
-    QueueFull {
-        messages: usize,
-        bytes: usize,
-    },
-    TooLarge {
-        size: usize,
-        max: usize,
-    },
-    QoSNotSupported {
-        max: QoS,
-    },
-    RetainNotSupported,
-}
-
-impl fmt::Display for PublishError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::NotConnected => write!(f, "not connected"),
-            Self::InvalidTopic(error) => write!(f, "invalid topic: {error}"),
-            Self::QueueFull { messages, bytes } => write!(
-                f,
-                "the queue of unsent messages is full ({messages} messages, {bytes} bytes): dropped"
-            ),
-            Self::TooLarge { size, max } => write!(
-                f,
-                "the message is {size} bytes encoded, over the broker's limit of {max} bytes"
-            ),
-            Self::QoSNotSupported { max } => {
-                write!(f, "the broker accepts QoS {} at most", *max as u8)
-            }
-            Self::RetainNotSupported => write!(f, "the broker does not support retained messages"),
-        }
-    }
-}
-
-impl std::error::Error for PublishError {}
-
-impl PublishError {
-    /// The MQTT 5.0 reason code for a refusal found only once the broker's limits are known.
-    fn reason_code(&self) -> ReasonCode {
-        ReasonCode(match self {
-            Self::TooLarge { .. } => 0x95,
-            Self::QoSNotSupported { .. } => 0x9B,
-            Self::RetainNotSupported => 0x9A,
-            _ => 0x80,
-        })
-    }
-}
-
-/// Why `subscribe` or `unsubscribe` refused a request.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SubscribeError {
-    NotConnected,
-    NoFilters,
-    InvalidFilter { filter: String, error: TopicError },
-}
-
-impl fmt::Display for SubscribeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::NotConnected => write!(f, "not connected"),
-            Self::NoFilters => write!(f, "no topic filter given"),
-            Self::InvalidFilter { filter, error } => {
-                write!(f, "invalid topic filter '{filter}': {error}")
-            }
-        }
-    }
-}
-
-impl std::error::Error for SubscribeError {}
-
-/// Filters and their QoS, sorted by filter: a sorted Vec rather than a BTreeMap, since a client
-/// has a few and BTreeMap's code cost the release wasm 2.6 KB gzip.
-#[derive(Default)]
-struct Granted(Vec<(String, QoS)>);
-
-impl Granted {
-    fn insert(&mut self, filter: &str, qos: QoS) {
-        match self.find(filter) {
-            Ok(at) => self.0[at].1 = qos,
-            Err(at) => self.0.insert(at, (filter.to_string(), qos)),
-        }
-    }
-
-    fn remove(&mut self, filter: &str) {
-        if let Ok(at) = self.find(filter) {
-            self.0.remove(at);
-        }
-    }
-
-    fn find(&self, filter: &str) -> Result<usize, usize> {
-        self.0
-            .binary_search_by(|(known, _)| known.as_str().cmp(filter))
-    }
-}
-
-/// A SUBSCRIBE or UNSUBSCRIBE awaiting its acknowledgement.
-struct Request {
-    id: RequestId,
-    packet: Packet,
-}
-
-/// What the broker's CONNACK allows; MQTT 3.1.1 brokers announce none of it.
-struct BrokerLimits {
-    receive_maximum: u16,
-    max_packet_size: usize,
-    max_qos: QoS,
-    retain_available: bool,
-}
-
-/// The largest packet MQTT can frame (a remaining length of 268,435,455 bytes).
-const PROTOCOL_MAX_PACKET_SIZE: usize = 268_435_455 + 5;
 
 /// The MQTT 5.0 DISCONNECT reason "session taken over": another client connected with this
 /// client id.
@@ -426,58 +184,6 @@ impl Session {
         ids
     }
 
-    /// The filters the broker granted, with the QoS asked for.
-    pub fn subscriptions(&self) -> impl Iterator<Item = (&str, QoS)> {
-        (self.subscriptions.0.iter()).map(|(filter, qos)| (filter.as_str(), *qos))
-    }
-
-    /// Starts the MQTT handshake on a transport that has just opened.
-    pub fn connect(&mut self, now: Instant) {
-        let options = &self.options;
-        let mut connect = v5::Connect::new(options.client_id.clone());
-        connect.protocol = match options.version {
-            Version::V3_1_1 => mqttbytes::Protocol::V4,
-            Version::V5 => mqttbytes::Protocol::V5,
-        };
-        connect.keep_alive = options.keep_alive_secs;
-        // A 5.0 session with an expiry outlives its link: reconnects resume it, whatever the
-        // first CONNECT asked.
-        let resumable = options.version == Version::V5 && options.session_expiry_secs > 0;
-        connect.clean_session = options.clean_start && !(resumable && self.has_connected);
-        if let Some(credentials) = &options.credentials {
-            connect.set_login(credentials.username.clone(), credentials.password.clone());
-        }
-        connect.last_will = options.will.as_ref().map(|will| v5::LastWill {
-            topic: will.topic.clone(),
-            message: will.payload.clone(),
-            qos: will.qos,
-            retain: will.retain,
-            properties: None,
-        });
-        if options.version == Version::V5 {
-            connect.properties = Some(v5::ConnectProperties {
-                session_expiry_interval: (options.session_expiry_secs > 0)
-                    .then_some(options.session_expiry_secs),
-                receive_maximum: None,
-                max_packet_size: u32::try_from(options.max_packet_size).ok(),
-                topic_alias_max: None,
-                request_response_info: None,
-                request_problem_info: None,
-                user_properties: Vec::new(),
-                authentication_method: None,
-                authentication_data: None,
-            });
-        }
-        self.decoder.clear();
-        self.clear_transmit();
-        self.limits = BrokerLimits::assumed(&self.options);
-        self.keep_alive = Duration::from_secs(u64::from(self.options.keep_alive_secs));
-        self.ping_sent_at = None;
-        self.connack_deadline = Some(now + self.options.response_timeout);
-        self.state = State::Connecting;
-        self.send(&Packet::Connect(connect), now);
-    }
-
     /// Publishes a message. While the link is down it waits in the queue, in order, and goes out
     /// after the next CONNACK; so do QoS 1 and 2 messages past the broker's receive window.
     pub fn publish(&mut self, message: Message, now: Instant) -> Result<PublishId, PublishError> {
@@ -492,63 +198,6 @@ impl Session {
             self.send_waiting(now);
         }
         Ok(id)
-    }
-
-    /// What the broker's CONNACK forbids: a size, a QoS, retain.
-    fn check_limits(&self, publish: &v5::Publish) -> Result<(), PublishError> {
-        let limits = &self.limits;
-        if publish.qos > limits.max_qos {
-            return Err(PublishError::QoSNotSupported {
-                max: limits.max_qos,
-            });
-        }
-        if publish.retain && !limits.retain_available {
-            return Err(PublishError::RetainNotSupported);
-        }
-        let size = self.encoded_publish_size(publish);
-        if size > limits.max_packet_size {
-            return Err(PublishError::TooLarge {
-                size,
-                max: limits.max_packet_size,
-            });
-        }
-        Ok(())
-    }
-
-    pub fn subscribe(
-        &mut self,
-        filters: Vec<(String, QoS)>,
-        now: Instant,
-    ) -> Result<RequestId, SubscribeError> {
-        if filters.is_empty() {
-            return Err(SubscribeError::NoFilters);
-        }
-        let mut packet = v5::Subscribe::empty_subscribe();
-        for (filter, qos) in filters {
-            let filter = valid_filter(filter)?;
-            packet.filters.push(v5::SubscribeFilter::new(filter, qos));
-        }
-        Ok(self.request(Packet::Subscribe(packet), now))
-    }
-
-    pub fn unsubscribe(
-        &mut self,
-        filters: Vec<String>,
-        now: Instant,
-    ) -> Result<RequestId, SubscribeError> {
-        if filters.is_empty() {
-            return Err(SubscribeError::NoFilters);
-        }
-        let filters = filters
-            .into_iter()
-            .map(valid_filter)
-            .collect::<Result<Vec<_>, _>>()?;
-        let packet = v5::Unsubscribe {
-            pkid: 0,
-            filters,
-            properties: None,
-        };
-        Ok(self.request(Packet::Unsubscribe(packet), now))
     }
 
     /// Says goodbye with DISCONNECT (the broker then drops the will) and ends the link.
@@ -698,115 +347,6 @@ impl Session {
         self.violation(DisconnectReasonCode::ProtocolError, what, now);
     }
 
-    fn handle_connack(&mut self, connack: ConnAck, now: Instant) {
-        self.connack_deadline = None;
-        if connack.code != ConnectReturnCode::Success {
-            self.end(DisconnectReason::Refused(ReasonCode(connack.code as u8)));
-            return;
-        }
-        if let Some(properties) = &connack.properties {
-            let limits = &mut self.limits;
-            if let Some(receive_maximum) = properties.receive_max {
-                limits.receive_maximum = receive_maximum.max(1);
-            }
-            if let Some(max) = properties.max_packet_size {
-                limits.max_packet_size = max as usize;
-            }
-            if let Some(max_qos) = properties.max_qos {
-                limits.max_qos = mqttbytes::qos(max_qos).unwrap_or(QoS::AtMostOnce);
-            }
-            if let Some(retain) = properties.retain_available {
-                limits.retain_available = retain == 1;
-            }
-            if let Some(keep_alive) = properties.server_keep_alive {
-                self.keep_alive = Duration::from_secs(u64::from(keep_alive));
-            }
-            if let Some(client_id) = &properties.assigned_client_identifier {
-                self.options.client_id = client_id.clone();
-            }
-        }
-        self.state = State::Connected;
-        self.has_connected = true;
-        self.events.push_back(Event::Connected {
-            session_present: connack.session_present,
-        });
-        if !connack.session_present {
-            // The broker has no record of what was half done. A QoS 2 message it answered
-            // with PUBREC is its own (section 4.3.3) and is never sent again; the rest start
-            // afresh below.
-            self.incoming_qos2.clear();
-            for id in self.outgoing.take_released() {
-                self.events.push_back(Event::Published { id });
-            }
-            self.subscribe_again();
-        }
-        self.resend_unacknowledged(connack.session_present, now);
-        self.send_waiting(now);
-    }
-
-    /// After a reconnect: PUBLISH again (with DUP when the broker kept the session) or PUBREL
-    /// again, in the order first sent; then unanswered SUBSCRIBE and UNSUBSCRIBE.
-    fn resend_unacknowledged(&mut self, session_present: bool, now: Instant) {
-        for packet in self.outgoing.resend(session_present, now) {
-            self.send(&packet, now);
-        }
-        let mut pkids: Vec<u16> = self.requests.keys().copied().collect();
-        pkids.sort_unstable();
-        for pkid in pkids {
-            self.send_request(pkid, now);
-        }
-    }
-
-    /// Asks again for every granted filter, in one SUBSCRIBE that `resend_unacknowledged`
-    /// sends with the other requests.
-    fn subscribe_again(&mut self) {
-        if self.subscriptions.0.is_empty() {
-            return;
-        }
-        let mut packet = v5::Subscribe::empty_subscribe();
-        for (filter, qos) in &self.subscriptions.0 {
-            packet
-                .filters
-                .push(v5::SubscribeFilter::new(filter.clone(), *qos));
-        }
-        self.store_request(Packet::Subscribe(packet));
-    }
-
-    fn handle_incoming_publish(&mut self, publish: v5::Publish, now: Instant) {
-        if publish.topic.is_empty() {
-            // Only a topic alias could stand for an empty topic, and this client allows none.
-            self.violation(
-                DisconnectReasonCode::TopicAliasInvalid,
-                "the broker sent a message without a topic".to_string(),
-                now,
-            );
-            return;
-        }
-        let deliver = match publish.qos {
-            QoS::AtMostOnce => true,
-            QoS::AtLeastOnce => {
-                self.send(&Packet::PubAck(v5::PubAck::new(publish.pkid)), now);
-                true
-            }
-            QoS::ExactlyOnce => {
-                let fingerprint = fingerprint(&publish);
-                let first_time =
-                    self.incoming_qos2.insert(publish.pkid, fingerprint) != Some(fingerprint);
-                self.send(&Packet::PubRec(v5::PubRec::new(publish.pkid)), now);
-                first_time
-            }
-        };
-        if deliver {
-            self.events.push_back(Event::Message(Message {
-                topic: publish.topic,
-                payload: publish.payload,
-                qos: publish.qos,
-                retain: publish.retain,
-                properties: publish.properties,
-            }));
-        }
-    }
-
     fn handle_pubrec(&mut self, ack: v5::PubRec, now: Instant) {
         let reason = ReasonCode(ack.reason as u8);
         if reason.is_failure() {
@@ -830,47 +370,6 @@ impl Session {
             Event::Published { id }
         });
         self.send_waiting(now);
-    }
-
-    fn handle_suback(&mut self, suback: v5::SubAck) {
-        let Some(Request {
-            id,
-            packet: Packet::Subscribe(packet),
-        }) = self.requests.remove(&suback.pkid)
-        else {
-            return;
-        };
-        let mut results = Vec::with_capacity(packet.filters.len());
-        for (index, filter) in packet.filters.into_iter().enumerate() {
-            let outcome = (suback.return_codes.get(index))
-                .map_or(Err(ReasonCode(0x80)), |code| granted_qos(*code));
-            match outcome {
-                Ok(_) => self.subscriptions.insert(&filter.path, filter.qos),
-                Err(_) => self.subscriptions.remove(&filter.path),
-            };
-            results.push(SubscribeResult {
-                filter: filter.path,
-                outcome,
-            });
-        }
-        self.events.push_back(Event::Subscribed { id, results });
-    }
-
-    fn handle_unsuback(&mut self, unsuback: v5::UnsubAck) {
-        let Some(Request {
-            id,
-            packet: Packet::Unsubscribe(packet),
-        }) = self.requests.remove(&unsuback.pkid)
-        else {
-            return;
-        };
-        for filter in &packet.filters {
-            self.subscriptions.remove(filter);
-        }
-        self.events.push_back(Event::Unsubscribed {
-            id,
-            filters: packet.filters,
-        });
     }
 
     fn handle_server_disconnect(&mut self, disconnect: v5::Disconnect) {
@@ -913,59 +412,10 @@ impl Session {
         }
     }
 
-    /// Sends a SUBSCRIBE or UNSUBSCRIBE now, or after the next CONNACK while the link is down.
-    fn request(&mut self, packet: Packet, now: Instant) -> RequestId {
-        let (id, pkid) = self.store_request(packet);
-        if self.state == State::Connected {
-            self.send_request(pkid, now);
-        }
-        id
-    }
-
-    /// Gives a request its packet id and keeps it until its acknowledgement.
-    fn store_request(&mut self, mut packet: Packet) -> (RequestId, u16) {
-        let pkid = self.allocate_packet_id();
-        match &mut packet {
-            Packet::Subscribe(subscribe) => subscribe.pkid = pkid,
-            Packet::Unsubscribe(unsubscribe) => unsubscribe.pkid = pkid,
-            _ => {}
-        }
-        let id = RequestId(self.next_request_id);
-        self.next_request_id += 1;
-        self.requests.insert(pkid, Request { id, packet });
-        (id, pkid)
-    }
-
-    /// The PUBLISH's size on the wire, computed without encoding it (this runs per message).
-    fn encoded_publish_size(&self, publish: &v5::Publish) -> usize {
-        // mqttbytes counts the packet id only once one is given, after the window has room.
-        let packet_id = if publish.qos != QoS::AtMostOnce && publish.pkid == 0 {
-            2
-        } else {
-            0
-        };
-        let remaining = publish.len() + packet_id
-            - match self.options.version {
-                Version::V5 => 0,
-                Version::V3_1_1 => 1, // no property length
-            };
-        1 + remaining_length_bytes(remaining) + remaining
-    }
-
     fn send(&mut self, packet: &Packet, now: Instant) {
         let start = self.transmit.len();
         let encoded = codec::encode(packet, self.options.version, &mut self.transmit);
         self.sent(start, encoded, now);
-    }
-
-    /// Sends the stored request `pkid` from where it is kept (no copy of the packet, which
-    /// would also make the app ship a clone of every packet kind).
-    fn send_request(&mut self, pkid: u16, now: Instant) {
-        if let Some(request) = self.requests.get(&pkid) {
-            let start = self.transmit.len();
-            let encoded = codec::encode(&request.packet, self.options.version, &mut self.transmit);
-            self.sent(start, encoded, now);
-        }
     }
 
     /// A packet was encoded at `start` of the buffer being filled: past the chunk's bound, it
@@ -1011,27 +461,6 @@ impl Session {
     }
 }
 
-impl BrokerLimits {
-    fn assumed(options: &ConnectOptions) -> Self {
-        Self {
-            receive_maximum: match options.version {
-                Version::V3_1_1 => options.max_inflight.max(1),
-                Version::V5 => u16::MAX,
-            },
-            max_packet_size: PROTOCOL_MAX_PACKET_SIZE,
-            max_qos: QoS::ExactlyOnce,
-            retain_available: true,
-        }
-    }
-}
-
-fn valid_filter(filter: String) -> Result<String, SubscribeError> {
-    match TopicFilter::new(filter.as_str()) {
-        Ok(_) => Ok(filter),
-        Err(error) => Err(SubscribeError::InvalidFilter { filter, error }),
-    }
-}
-
 /// The PUBLISH that carries `message` (its packet id still 0), once its topic is valid.
 fn publish_packet(message: Message) -> Result<v5::Publish, PublishError> {
     let topic = TopicName::new(message.topic).map_err(PublishError::InvalidTopic)?;
@@ -1039,24 +468,6 @@ fn publish_packet(message: Message) -> Result<v5::Publish, PublishError> {
     publish.retain = message.retain;
     publish.properties = message.properties;
     Ok(publish)
-}
-
-/// Tells a retransmitted QoS 2 message (same topic and payload under the same id) from a new
-/// one. A 64-bit hash: a collision between two messages under one open id is not a concern.
-fn fingerprint(publish: &v5::Publish) -> u64 {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    publish.topic.hash(&mut hasher);
-    publish.payload.hash(&mut hasher);
-    hasher.finish()
-}
-
-fn remaining_length_bytes(length: usize) -> usize {
-    match length {
-        0..=127 => 1,
-        128..=16_383 => 2,
-        16_384..=2_097_151 => 3,
-        _ => 4,
-    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use super::outgoing::CLOSE_BLAME_WINDOW;
 use super::*;
 use crate::Credentials;
+use mqttbytes::v5::{ConnAck, ConnectReturnCode};
 
 /// The broker's side of the conversation, speaking `version`.
 struct Broker {
