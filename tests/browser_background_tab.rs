@@ -9,7 +9,7 @@ mod browser_support;
 
 use browser_support::*;
 use leptos::prelude::*;
-use mqtt_engine::Version;
+use mqtt_engine::{Duration, Version};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -21,7 +21,7 @@ async fn a_late_timer_after_a_long_throttle_pings_first_and_keeps_a_live_link() 
     let name = unique("throttled");
     let mut options = options("throttled", Version::V5);
     options.keep_alive_secs = 1;
-    options.response_timeout_ms = 1_000;
+    options.response_timeout = Duration::from_secs(1);
     let client = connect(&not_mqtt_url(&format!("pong/{name}")), options).await;
 
     client.hold_timer(true);
@@ -53,7 +53,7 @@ async fn a_dead_link_is_found_by_the_unanswered_ping_even_after_a_throttle() {
     // The silent server answers CONNECT, then nothing: the link is dead.
     let mut options = options("dead", Version::V3_1_1);
     options.keep_alive_secs = 1;
-    options.response_timeout_ms = 1_000;
+    options.response_timeout = Duration::from_secs(1);
     let client = connect(&not_mqtt_url("silent"), options.clone()).await;
     // Keep-alive 1 s, then 1 s for the answer.
     wait_for(client, "reconnecting", 3_500).await;

@@ -8,7 +8,9 @@ mod browser_support;
 use browser_support::*;
 use leptos::prelude::*;
 use mqtt_client::{Outcome, Status, SubState};
-use mqtt_engine::{ConnectOptions, Credentials, Message, PublishError, QoS, TopicError, Version};
+use mqtt_engine::{
+    ConnectOptions, Credentials, Duration, Message, PublishError, QoS, TopicError, Version,
+};
 use wasm_bindgen_test::*;
 use wasm_mqtt::Client;
 
@@ -256,7 +258,7 @@ async fn the_timer_keeps_an_idle_connection_alive() {
     let client = Client::new();
     let mut options = options(Version::V3_1_1);
     options.keep_alive_secs = 1;
-    options.response_timeout_ms = 1_000;
+    options.response_timeout = Duration::from_secs(1);
     client.connect(&ws_url(), options);
     wait_connected(client).await;
     pause(3_500).await;

@@ -318,9 +318,13 @@ async fn a_reload_with_a_full_10_mb_queue_loses_nothing() {
             .publish(Message::new(topic.clone(), payload, QoS::AtLeastOnce))
             .expect("queued within the bound");
     }
-    wait_for_stored(&url, &client_id, "the whole queue stored", 20_000, |stored| {
-        (stored.as_ref()).is_some_and(|s| s.as_ref().is_ok_and(|m| m.len() == count))
-    })
+    wait_for_stored(
+        &url,
+        &client_id,
+        "the whole queue stored",
+        20_000,
+        |stored| (stored.as_ref()).is_some_and(|s| s.as_ref().is_ok_and(|m| m.len() == count)),
+    )
     .await;
     assert_eq!(first.queue().get_untracked().dropped, 0);
 

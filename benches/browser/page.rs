@@ -28,7 +28,7 @@ fn main() {}
 mod page {
     use crate::common::{now, Params, Tally};
     use bytes::Bytes;
-    use mqtt_engine::{Event, Message, QoS, Session};
+    use mqtt_engine::{Event, Instant, Message, QoS, Session};
     use std::cell::RefCell;
     use std::rc::Rc;
     use wasm_bindgen::prelude::*;
@@ -56,7 +56,7 @@ mod page {
     }
 
     impl Loop {
-        fn publish_due(&mut self, now: u64) {
+        fn publish_due(&mut self, now: Instant) {
             for _ in 0..self.tally.due() {
                 let message = Message::new(
                     self.topic.clone(),
@@ -74,7 +74,7 @@ mod page {
         /// The end of a turn: drain the events, then one `send` with everything due.
         fn turn(&mut self) {
             let now = now();
-            let at = now as u64;
+            let at = Instant::from_millis(now as u64);
             while let Some(event) = self.session.poll_event() {
                 match event {
                     Event::Connected { .. } => {
@@ -161,7 +161,7 @@ mod page {
             Closure::<dyn FnMut()>::new(move || {
                 let mut state = state.borrow_mut();
                 state.tally.open_at = Some(now());
-                state.session.connect(now() as u64);
+                state.session.connect(Instant::from_millis(now() as u64));
                 state.turn();
             })
         };
@@ -179,7 +179,7 @@ mod page {
                 view.copy_to(&mut state.inbox[..length]);
                 state
                     .session
-                    .handle_bytes(&state.inbox[..length], now() as u64);
+                    .handle_bytes(&state.inbox[..length], Instant::from_millis(now() as u64));
                 state.turn();
             })
         };

@@ -23,7 +23,7 @@ pub fn LiveRates() -> impl IntoView {
     let tick = move || {
         let ((received_then, sent_then), then) = last.get_value();
         let ((received, sent), at) = (totals(), now());
-        let elapsed = at.saturating_sub(then);
+        let elapsed = (at - then).as_millis();
         rates.set((
             per_second(received.saturating_sub(received_then), elapsed),
             per_second(sent.saturating_sub(sent_then), elapsed),

@@ -1,7 +1,7 @@
 //! Time for the session (a monotonic clock in ms) and for people (the wall clock).
 
 use crate::environment::performance;
-use mqtt_engine::Millis;
+use mqtt_engine::Instant;
 use web_sys::Performance;
 
 thread_local! {
@@ -9,11 +9,12 @@ thread_local! {
 }
 
 /// Milliseconds on `performance.now()`: monotonic, unlike the wall clock.
-pub fn now() -> Millis {
-    PERFORMANCE.with(|performance| match performance {
-        Some(performance) => performance.now() as Millis,
-        None => js_sys::Date::now() as Millis,
-    })
+pub fn now() -> Instant {
+    let millis = PERFORMANCE.with(|performance| match performance {
+        Some(performance) => performance.now(),
+        None => js_sys::Date::now(),
+    });
+    Instant::from_millis(millis as u64)
 }
 
 /// Milliseconds since 1970, for showing when something happened.

@@ -30,7 +30,7 @@ use crate::update::{
 };
 use gloo_timers::callback::Timeout;
 use mqtt_engine::{
-    ConnectOptions, DisconnectReason, Event, Message, Millis, Pending, PublishError, PublishId,
+    ConnectOptions, DisconnectReason, Event, Instant, Message, Pending, PublishError, PublishId,
     QoS, RequestId, Session, State, SubscribeError,
 };
 use std::cell::{RefCell, RefMut};
@@ -604,8 +604,8 @@ impl Driver {
     }
 
     /// Adds what this turn changed to the update for the page.
-    fn record(&mut self, events: Vec<Event>, status: Option<Status>, now: Millis) {
-        let retry = (self.reconnect).status(|at| wall_clock() + at.saturating_sub(now) as f64);
+    fn record(&mut self, events: Vec<Event>, status: Option<Status>, now: Instant) {
+        let retry = (self.reconnect).status(|at| wall_clock() + (at - now).as_millis() as f64);
         if retry != self.told_retry {
             self.told_retry = retry.clone();
             self.update.retry = Some(retry);
@@ -634,14 +634,14 @@ impl Driver {
     }
 
     /// A link ended: try again later, wait for the network, or stop.
-    fn after_ending(&mut self, reason: &DisconnectReason, now: Millis) -> Option<Status> {
+    fn after_ending(&mut self, reason: &DisconnectReason, now: Instant) -> Option<Status> {
         let was_established = self.reconnect.was_established();
         match self
             .reconnect
             .link_ended(reason, now, js_sys::Math::random())
         {
             AfterLoss::RetryAt(at) => {
-                let delay = at.saturating_sub(now).min(i32::MAX as u64) as u32;
+                let delay = (at - now).as_millis().min(i32::MAX as u64) as u32;
                 let this = self.this.clone();
                 self.retry_timer = Some(Timeout::new(delay, move || {
                     drive_weak(&this, Driver::try_again)

@@ -8,17 +8,17 @@
 //!   a ban, the user's own Disconnect) stop the retrying, and say so.
 //! - Each try waits [`Backoff::next_delay`] (0.5 s doubling to 30 s, jittered), and a CONNACK
 //!   starts it over; but not after [`SHORT_LINKS`] links in a row lost within
-//!   [`STABLE_LINK_MS`] of their CONNACK, so that a broker that drops every link just after
+//!   [`STABLE_LINK`] of their CONNACK, so that a broker that drops every link just after
 //!   CONNACK (two tabs with one client id on a 3.1.1 broker, each connect taking the session
 //!   from the other) is tried ever less often, not twice a second forever. A broker that
 //!   restarts, or a network that drops, does not lose three links in a row that soon.
 //! - While the browser says it is offline no try is made; when it is back online the next try
 //!   is made at once.
 
-use mqtt_engine::{Backoff, DisconnectReason, Millis};
+use mqtt_engine::{Backoff, DisconnectReason, Duration, Instant};
 
 /// A link lost sooner than this after its CONNACK counts as short.
-pub const STABLE_LINK_MS: Millis = 1_000;
+pub const STABLE_LINK: Duration = Duration::from_secs(1);
 /// Short links in a row after which the backoff goes on growing across CONNACKs.
 pub const SHORT_LINKS: u32 = 3;
 
@@ -26,7 +26,7 @@ pub const SHORT_LINKS: u32 = 3;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AfterLoss {
     /// Try again at this time, on the driver's clock.
-    RetryAt(Millis),
+    RetryAt(Instant),
     /// The browser is offline: try again when it is back.
     WaitForNetwork,
     /// Do not try again.
@@ -58,11 +58,11 @@ pub struct Reconnect {
     trying: bool,
     offline: bool,
     tries: u32,
-    next_try_at: Option<Millis>,
+    next_try_at: Option<Instant>,
     last_reason: Option<String>,
     /// When the link that is up got its CONNACK.
-    connected_at: Option<Millis>,
-    /// Links lost within `STABLE_LINK_MS` of their CONNACK, in a row.
+    connected_at: Option<Instant>,
+    /// Links lost within `STABLE_LINK` of their CONNACK, in a row.
     short_links: u32,
 }
 
@@ -87,7 +87,7 @@ impl Reconnect {
     }
 
     /// CONNACK came at `now`: losses are retried from now on.
-    pub fn connected(&mut self, now: Millis) {
+    pub fn connected(&mut self, now: Instant) {
         self.established = true;
         self.active = false;
         self.trying = false;
@@ -97,11 +97,16 @@ impl Reconnect {
     }
 
     /// The link ended (or a try failed) for `reason`; `random` is in `0.0..1.0`.
-    pub fn link_ended(&mut self, reason: &DisconnectReason, now: Millis, random: f64) -> AfterLoss {
+    pub fn link_ended(
+        &mut self,
+        reason: &DisconnectReason,
+        now: Instant,
+        random: f64,
+    ) -> AfterLoss {
         self.trying = false;
         self.next_try_at = None;
         if let Some(at) = self.connected_at.take() {
-            if now.saturating_sub(at) >= STABLE_LINK_MS {
+            if now - at >= STABLE_LINK {
                 self.short_links = 0;
             } else {
                 self.short_links += 1;
@@ -132,7 +137,7 @@ impl Reconnect {
     }
 
     /// Whether a scheduled try is due at `now` (a timer in a hidden tab may fire late).
-    pub fn is_due(&self, now: Millis) -> bool {
+    pub fn is_due(&self, now: Instant) -> bool {
         self.may_try() && self.next_try_at.is_some_and(|at| at <= now)
     }
 
@@ -178,7 +183,7 @@ impl Reconnect {
     }
 
     /// The status for the UI; `to_wall` turns the driver's clock into the wall clock.
-    pub fn status(&self, to_wall: impl Fn(Millis) -> f64) -> RetryStatus {
+    pub fn status(&self, to_wall: impl Fn(Instant) -> f64) -> RetryStatus {
         RetryStatus {
             active: self.active,
             attempt: self.tries,
@@ -194,6 +199,11 @@ mod tests {
     use super::*;
     use mqtt_engine::ReasonCode;
 
+    /// The instant `ms` milliseconds into the test's clock.
+    fn at(ms: u64) -> Instant {
+        Instant::from_millis(ms)
+    }
+
     fn lost() -> DisconnectReason {
         DisconnectReason::TransportClosed("the connection to the broker was lost".into())
     }
@@ -202,8 +212,8 @@ mod tests {
     fn a_first_try_that_fails_is_not_retried() {
         let mut reconnect = Reconnect::new(false);
         reconnect.start();
-        assert_eq!(reconnect.link_ended(&lost(), 0, 0.5), AfterLoss::Stop);
-        let status = reconnect.status(|at| at as f64);
+        assert_eq!(reconnect.link_ended(&lost(), at(0), 0.5), AfterLoss::Stop);
+        let status = reconnect.status(|at| at.as_millis() as f64);
         assert!(!status.active);
         assert_eq!(
             status.last_reason.as_deref(),
@@ -214,47 +224,50 @@ mod tests {
     #[test]
     fn a_loss_after_connack_is_retried_with_a_growing_delay_reset_by_connack() {
         let mut reconnect = Reconnect::new(false);
-        reconnect.connected(0);
+        reconnect.connected(at(0));
         assert_eq!(
-            reconnect.link_ended(&lost(), 1_000, 1.0),
-            AfterLoss::RetryAt(1_500)
+            reconnect.link_ended(&lost(), at(1_000), 1.0),
+            AfterLoss::RetryAt(at(1_500))
         );
-        assert_eq!(reconnect.status(|at| at as f64).next_try_at, Some(1_500.0));
+        assert_eq!(
+            reconnect.status(|at| at.as_millis() as f64).next_try_at,
+            Some(1_500.0)
+        );
         assert!(reconnect.may_try());
         reconnect.try_begins();
         assert!(!reconnect.may_try(), "one try at a time");
         assert_eq!(
-            reconnect.link_ended(&lost(), 2_000, 1.0),
-            AfterLoss::RetryAt(3_000)
+            reconnect.link_ended(&lost(), at(2_000), 1.0),
+            AfterLoss::RetryAt(at(3_000))
         );
         reconnect.try_begins();
-        let status = reconnect.status(|at| at as f64);
+        let status = reconnect.status(|at| at.as_millis() as f64);
         assert_eq!(
             (status.active, status.attempt, status.next_try_at),
             (true, 2, None)
         );
-        reconnect.connected(4_000);
+        reconnect.connected(at(4_000));
         assert_eq!(
-            reconnect.link_ended(&lost(), 4_100, 1.0),
-            AfterLoss::RetryAt(4_600)
+            reconnect.link_ended(&lost(), at(4_100), 1.0),
+            AfterLoss::RetryAt(at(4_600))
         );
     }
 
     #[test]
     fn links_lost_soon_after_connack_are_tried_ever_less_often() {
         let mut reconnect = Reconnect::new(false);
-        let mut now = 0;
+        let mut now = Instant::ZERO;
         let mut delays = Vec::new();
         for _ in 0..8 {
             reconnect.connected(now);
             // Another client with this id takes the session a moment later.
-            now += 300;
+            now += Duration::from_millis(300);
             let AfterLoss::RetryAt(at) = reconnect.link_ended(&lost(), now, 1.0) else {
                 panic!("retried")
             };
-            delays.push(at - now);
+            delays.push((at - now).as_millis());
             reconnect.try_begins();
-            now = at + 100;
+            now = at + Duration::from_millis(100);
         }
         assert_eq!(
             delays,
@@ -262,26 +275,26 @@ mod tests {
         );
         // A link that stays up starts the backoff over.
         reconnect.connected(now);
-        now += STABLE_LINK_MS;
+        now += STABLE_LINK;
         assert_eq!(
             reconnect.link_ended(&lost(), now, 1.0),
-            AfterLoss::RetryAt(now + 500)
+            AfterLoss::RetryAt(now + Duration::from_millis(500))
         );
     }
 
     #[test]
     fn final_endings_stop_even_a_kept_connection() {
         let mut reconnect = Reconnect::new(false);
-        reconnect.connected(0);
+        reconnect.connected(at(0));
         let refused = DisconnectReason::Refused(ReasonCode(0x87));
-        assert_eq!(reconnect.link_ended(&refused, 0, 0.5), AfterLoss::Stop);
+        assert_eq!(reconnect.link_ended(&refused, at(0), 0.5), AfterLoss::Stop);
         assert!(reconnect.was_established());
-        assert!(!reconnect.status(|at| at as f64).active);
-        reconnect.connected(0);
+        assert!(!reconnect.status(|at| at.as_millis() as f64).active);
+        reconnect.connected(at(0));
         let by_you = DisconnectReason::ClientRequested;
-        assert_eq!(reconnect.link_ended(&by_you, 0, 0.5), AfterLoss::Stop);
+        assert_eq!(reconnect.link_ended(&by_you, at(0), 0.5), AfterLoss::Stop);
         assert_eq!(
-            reconnect.status(|at| at as f64).last_reason,
+            reconnect.status(|at| at.as_millis() as f64).last_reason,
             Some(refused.to_string()),
             "the user's own Disconnect is no reason to show"
         );
@@ -290,21 +303,21 @@ mod tests {
     #[test]
     fn no_tries_while_offline_and_one_at_once_when_back() {
         let mut reconnect = Reconnect::new(false);
-        reconnect.connected(0);
+        reconnect.connected(at(0));
         assert!(matches!(
-            reconnect.link_ended(&lost(), 0, 0.5),
+            reconnect.link_ended(&lost(), at(0), 0.5),
             AfterLoss::RetryAt(_)
         ));
         assert!(reconnect.went_offline(), "the scheduled try is called off");
         assert!(!reconnect.may_try());
-        let status = reconnect.status(|at| at as f64);
+        let status = reconnect.status(|at| at.as_millis() as f64);
         assert!(status.waiting_for_network && status.next_try_at.is_none());
         assert!(reconnect.came_online(), "back online: try now");
 
         let mut offline = Reconnect::new(true);
-        offline.connected(0);
+        offline.connected(at(0));
         assert_eq!(
-            offline.link_ended(&lost(), 0, 0.5),
+            offline.link_ended(&lost(), at(0), 0.5),
             AfterLoss::WaitForNetwork
         );
         assert!(!offline.went_offline(), "nothing was scheduled");
@@ -314,13 +327,16 @@ mod tests {
     #[test]
     fn cancel_stops_and_connect_starts_afresh() {
         let mut reconnect = Reconnect::new(false);
-        reconnect.connected(0);
-        reconnect.link_ended(&lost(), 0, 0.5);
+        reconnect.connected(at(0));
+        reconnect.link_ended(&lost(), at(0), 0.5);
         reconnect.stop();
         assert!(!reconnect.may_try());
         assert!(!reconnect.came_online());
         reconnect.start();
         assert!(!reconnect.was_established());
-        assert_eq!(reconnect.status(|at| at as f64), RetryStatus::default());
+        assert_eq!(
+            reconnect.status(|at| at.as_millis() as f64),
+            RetryStatus::default()
+        );
     }
 }

@@ -11,7 +11,7 @@
 
 use crate::clock::now;
 use gloo_timers::callback::Timeout;
-use mqtt_engine::Millis;
+use mqtt_engine::Instant;
 
 #[derive(Default)]
 pub(crate) struct SessionTimer {
@@ -20,7 +20,7 @@ pub(crate) struct SessionTimer {
 }
 
 struct Armed {
-    deadline: Millis,
+    deadline: Instant,
     /// Armed in a WebSocket event's task.
     from_network: bool,
     _timeout: Timeout,
@@ -43,7 +43,7 @@ impl SessionTimer {
     /// `from_network`: this turn runs in a WebSocket event's task.
     pub fn arm(
         &mut self,
-        deadline: Option<Millis>,
+        deadline: Option<Instant>,
         from_network: bool,
         fire: impl FnOnce() + 'static,
     ) {
@@ -60,7 +60,7 @@ impl SessionTimer {
         if keep {
             return;
         }
-        let delay = deadline.saturating_sub(now()).min(i32::MAX as u64) as u32;
+        let delay = (deadline - now()).as_millis().min(i32::MAX as u64) as u32;
         self.armed = Some(Armed {
             deadline,
             from_network,

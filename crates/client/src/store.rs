@@ -7,7 +7,7 @@
 
 use crate::clock::now;
 use gloo_timers::callback::Timeout;
-use mqtt_engine::Millis;
+use mqtt_engine::Instant;
 
 /// How long a change to the queue waits before it is stored, at the least.
 const STORE_DELAY_MS: u32 = 200;
@@ -20,7 +20,7 @@ pub(crate) struct SaveSchedule {
     dirty: bool,
     timer: Option<Timeout>,
     /// A write is under way since this time: the next waits for it.
-    writing_since: Option<Millis>,
+    writing_since: Option<Instant>,
     /// How long the last write took.
     last_write_ms: u32,
     /// The last save failed (and said so): the next failure is not said again.
@@ -55,7 +55,8 @@ impl SaveSchedule {
     /// The write begun by [`begin_due`](Self::begin_due) ended.
     pub fn write_ended(&mut self, result: Result<(), String>) -> Option<String> {
         if let Some(since) = self.writing_since.take() {
-            self.last_write_ms = u32::try_from(now().saturating_sub(since)).unwrap_or(u32::MAX);
+            let took = (now() - since).as_millis();
+            self.last_write_ms = u32::try_from(took).unwrap_or(u32::MAX);
         }
         self.saved(result)
     }

@@ -331,7 +331,7 @@ pub fn unsubscribe_requested(subscriptions: &mut [Subscription], filter: &str, i
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mqtt_engine::ReasonCode;
+    use mqtt_engine::{Duration, ReasonCode};
 
     fn result(filter: &str, outcome: Result<QoS, ReasonCode>) -> SubscribeResult {
         SubscribeResult {
@@ -527,7 +527,9 @@ mod tests {
             vec![
                 Event::Published { id: PublishId(2) },
                 Event::Disconnected {
-                    reason: DisconnectReason::PingTimeout { after_ms: 10 },
+                    reason: DisconnectReason::PingTimeout {
+                        after: Duration::from_millis(10),
+                    },
                 },
             ],
             0.0,

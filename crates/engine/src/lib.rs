@@ -9,6 +9,7 @@ pub mod qos_serde;
 pub mod reason;
 pub mod reconnect;
 pub mod session;
+pub mod time;
 pub mod topic;
 
 pub use mqttbytes::QoS;
@@ -20,7 +21,8 @@ pub use options::{
 pub use reason::ReasonCode;
 pub use reconnect::Backoff;
 pub use session::{
-    DisconnectReason, Event, Message, Millis, Pending, PublishError, PublishId, QueueStats,
-    RequestId, Session, State, SubscribeError, SubscribeResult, CLOSES_BEFORE_GIVING_UP,
+    DisconnectReason, Event, Message, Pending, PublishError, PublishId, QueueStats, RequestId,
+    Session, State, SubscribeError, SubscribeResult, CLOSES_BEFORE_GIVING_UP,
 };
+pub use time::{Duration, Instant};
 pub use topic::{TopicError, TopicFilter, TopicName};

@@ -1,5 +1,6 @@
 //! What the client asks for when it connects: version, client id, credentials, will, timers.
 
+use super::time::Duration;
 use super::topic::{TopicError, TopicName};
 use bytes::Bytes;
 use mqttbytes::QoS;
@@ -75,7 +76,7 @@ pub struct ConnectOptions {
     /// See [`DEFAULT_MAX_INFLIGHT`].
     pub max_inflight: u16,
     /// How long to wait for CONNACK, and for PINGRESP, before the link is declared dead.
-    pub response_timeout_ms: u64,
+    pub response_timeout: Duration,
     /// Bounds on the messages waiting to be sent (while the link is down, or past the
     /// broker's receive window): a publish past either is refused and counted as dropped.
     pub max_queued_messages: usize,
@@ -94,7 +95,7 @@ impl ConnectOptions {
             session_expiry_secs: 0,
             max_packet_size: DEFAULT_MAX_PACKET_SIZE,
             max_inflight: DEFAULT_MAX_INFLIGHT,
-            response_timeout_ms: 10_000,
+            response_timeout: Duration::from_secs(10),
             max_queued_messages: DEFAULT_MAX_QUEUED_MESSAGES,
             max_queued_bytes: DEFAULT_MAX_QUEUED_BYTES,
         }

@@ -1,6 +1,7 @@
 //! When to try the link again: exponential backoff with jitter, and which endings are final.
 
-use super::session::{DisconnectReason, Millis, SESSION_TAKEN_OVER};
+use super::session::{DisconnectReason, SESSION_TAKEN_OVER};
+use super::time::Duration;
 
 /// Exponential backoff with jitter: about 0.5 s, 1 s, 2 s, … up to about 30 s.
 ///
@@ -9,22 +10,22 @@ use super::session::{DisconnectReason, Millis, SESSION_TAKEN_OVER};
 /// step, so that many clients cut off together do not come back together.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Backoff {
-    initial_ms: Millis,
-    max_ms: Millis,
+    initial: Duration,
+    max: Duration,
     attempt: u32,
 }
 
 impl Default for Backoff {
     fn default() -> Self {
-        Self::new(500, 30_000)
+        Self::new(Duration::from_millis(500), Duration::from_secs(30))
     }
 }
 
 impl Backoff {
-    pub fn new(initial_ms: Millis, max_ms: Millis) -> Self {
+    pub fn new(initial: Duration, max: Duration) -> Self {
         Self {
-            initial_ms,
-            max_ms,
+            initial,
+            max,
             attempt: 0,
         }
     }
@@ -35,11 +36,11 @@ impl Backoff {
     }
 
     /// The wait before the next try; counts the try.
-    pub fn next_delay(&mut self, random: f64) -> Millis {
-        let step = (self.initial_ms << self.attempt.min(16)).min(self.max_ms);
+    pub fn next_delay(&mut self, random: f64) -> Duration {
+        let step = (self.initial.as_millis() << self.attempt.min(16)).min(self.max.as_millis());
         self.attempt = self.attempt.saturating_add(1);
-        let jitter = (step as f64 / 2.0 * random.clamp(0.0, 1.0)) as Millis;
-        step / 2 + jitter
+        let jitter = (step as f64 / 2.0 * random.clamp(0.0, 1.0)) as u64;
+        Duration::from_millis(step / 2 + jitter)
     }
 
     /// The link came up: the next loss starts from the first step again.
@@ -74,27 +75,31 @@ mod tests {
     #[test]
     fn delays_double_from_half_a_second_to_the_cap_with_jitter() {
         let mut backoff = Backoff::default();
-        let lowest: Vec<Millis> = (0..9).map(|_| backoff.next_delay(0.0)).collect();
+        let lowest: Vec<u64> = (0..9)
+            .map(|_| backoff.next_delay(0.0).as_millis())
+            .collect();
         assert_eq!(
             lowest,
             [250, 500, 1_000, 2_000, 4_000, 8_000, 15_000, 15_000, 15_000]
         );
         let mut backoff = Backoff::default();
-        let highest: Vec<Millis> = (0..9).map(|_| backoff.next_delay(1.0)).collect();
+        let highest: Vec<u64> = (0..9)
+            .map(|_| backoff.next_delay(1.0).as_millis())
+            .collect();
         assert_eq!(
             highest,
             [500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000]
         );
         assert_eq!(backoff.attempt(), 9);
         backoff.reset();
-        assert_eq!(backoff.next_delay(1.0), 500);
+        assert_eq!(backoff.next_delay(1.0), Duration::from_millis(500));
     }
 
     #[test]
     fn it_never_overflows_however_long_it_tries() {
         let mut backoff = Backoff::default();
         for _ in 0..100_000 {
-            assert!(backoff.next_delay(0.7) <= 30_000);
+            assert!(backoff.next_delay(0.7) <= Duration::from_secs(30));
         }
     }
 
@@ -117,7 +122,9 @@ mod tests {
         for retried in [
             DisconnectReason::Refused(ReasonCode(0x88)), // server unavailable
             DisconnectReason::Refused(ReasonCode(0x89)), // server busy
-            DisconnectReason::PingTimeout { after_ms: 10_000 },
+            DisconnectReason::PingTimeout {
+                after: Duration::from_secs(10),
+            },
             DisconnectReason::TransportClosed("closed".into()),
             DisconnectReason::ByServer {
                 reason: ReasonCode(0x8B),

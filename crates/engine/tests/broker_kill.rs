@@ -83,9 +83,17 @@ fn persistent(version: Version, client_id: &str) -> ConnectOptions {
     options
 }
 
+/// Redials quickly: the broker is back within a moment of each kill.
+fn quick_backoff() -> Backoff {
+    Backoff::new(
+        mqtt_engine::Duration::from_millis(20),
+        mqtt_engine::Duration::from_millis(500),
+    )
+}
+
 fn publisher(shared: Arc<Shared>, version: Version) -> PublisherReport {
     let mut client = Client::connect(shared.port, persistent(version, "kill-publisher"));
-    let mut redial = Redial::new(Backoff::new(20, 500), 0x5EED_0001);
+    let mut redial = Redial::new(quick_backoff(), 0x5EED_0001);
     let mut report = PublisherReport {
         connacks: 1,
         ..PublisherReport::default()
@@ -150,7 +158,7 @@ fn publisher(shared: Arc<Shared>, version: Version) -> PublisherReport {
 }
 
 fn subscriber(shared: Arc<Shared>, mut client: Client) -> SubscriberReport {
-    let mut redial = Redial::new(Backoff::new(20, 500), 0x5EED_0002);
+    let mut redial = Redial::new(quick_backoff(), 0x5EED_0002);
     let mut report = SubscriberReport::default();
     client.tap_wire();
     while !shared.stop.load(Ordering::Relaxed) {

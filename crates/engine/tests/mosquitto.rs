@@ -246,13 +246,13 @@ fn a_frozen_broker_is_noticed_by_the_keep_alive(version: Version) {
     let broker = Mosquitto::start();
     let mut options = options(version, "hopeful");
     options.keep_alive_secs = 1;
-    options.response_timeout_ms = 1_000;
+    options.response_timeout = mqtt_engine::Duration::from_secs(1);
     let mut client = Client::connect(broker.ws_port, options);
     broker.freeze();
     let started = Instant::now();
     let reason = client.wait_disconnected();
     assert!(
-        matches!(reason, DisconnectReason::PingTimeout { after_ms } if after_ms >= 1_000),
+        matches!(reason, DisconnectReason::PingTimeout { after } if after.as_millis() >= 1_000),
         "{reason:?}"
     );
     assert!(

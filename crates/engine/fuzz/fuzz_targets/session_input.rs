@@ -23,7 +23,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use mqtt_engine::codec::StreamDecoder;
-use mqtt_engine::{ConnectOptions, Message, Millis, QoS, Session, Version};
+use mqtt_engine::{ConnectOptions, Duration, Instant, Message, QoS, Session, Version};
 
 const KEEP_ALIVE_SECS: [u16; 4] = [0, 1, 5, 60];
 const TOPICS: [&str; 4] = ["t", "a/b", "sensors/1/temp", "$x/y"];
@@ -66,13 +66,14 @@ fn connect_with_connack(
     session: &mut Session,
     version: Version,
     session_present: bool,
-    now: Millis,
-) -> Millis {
-    session.connect(now + 1);
+    now: Instant,
+) -> Instant {
+    session.connect(now + Duration::from_millis(1));
     drain(session, version);
-    session.handle_bytes(&connack(version, session_present), now + 2);
+    let connacked = now + Duration::from_millis(2);
+    session.handle_bytes(&connack(version, session_present), connacked);
     drain(session, version);
-    now + 2
+    connacked
 }
 
 fn qos(op: u8) -> QoS {
@@ -83,7 +84,7 @@ fn qos(op: u8) -> QoS {
     }
 }
 
-fn application(session: &mut Session, op: u8, step: usize, now: Millis) {
+fn application(session: &mut Session, op: u8, step: usize, now: Instant) {
     let pick = step % 4;
     match op & 0b11 {
         1 => {
@@ -130,11 +131,11 @@ fuzz_target!(|data: &[u8]| {
 
     let mut session = Session::new(session_options(version, *flags)).expect("valid options");
 
-    let mut now: Millis = 0;
+    let mut now = Instant::ZERO;
     session.connect(now);
     drain(&mut session, version);
     if scripted_connack {
-        now += 1;
+        now += Duration::from_millis(1);
         session.handle_bytes(&connack(version, session_present), now);
         drain(&mut session, version);
     }
@@ -145,7 +146,7 @@ fuzz_target!(|data: &[u8]| {
     };
     for (step, bytes) in stream.chunks(chunk).enumerate() {
         let op = ops.get(step % n.max(1)).copied().unwrap_or(0);
-        now += 1 + u64::from(op >> 4) * 1000;
+        now += Duration::from_millis(1 + u64::from(op >> 4) * 1000);
         session.handle_timeout(now);
         drain(&mut session, version);
         application(&mut session, op, step, now);
@@ -175,9 +176,10 @@ fuzz_target!(|data: &[u8]| {
     };
     now = connect_with_connack(&mut session, version, session_present, now);
     // Far in the future: a ping, then its timeout (or the CONNACK timeout).
-    now += 3_600_000;
+    let hour = Duration::from_secs(3_600);
+    now += hour;
     session.handle_timeout(now);
     drain(&mut session, version);
-    session.handle_timeout(now + 3_600_000);
+    session.handle_timeout(now + hour);
     drain(&mut session, version);
 });

@@ -1,8 +1,10 @@
 //! The session as a script: packets a broker would send go in, the packets and events that come
 //! out are checked. No sockets, no sleeping: time is a number.
 
+use super::outgoing::CLOSE_BLAME_WINDOW;
 use super::*;
 use crate::Credentials;
+use mqttbytes::v5::{ConnAck, ConnectReturnCode};
 
 /// The broker's side of the conversation, speaking `version`.
 struct Broker {
@@ -35,9 +37,14 @@ impl Broker {
         packets
     }
 
-    fn connack(&self, session: &mut Session, connack: ConnAck, now: Millis) {
+    fn connack(&self, session: &mut Session, connack: ConnAck, now: Instant) {
         session.handle_bytes(&self.bytes(&[Packet::ConnAck(connack)]), now);
     }
+}
+
+/// The instant `ms` milliseconds into the test's clock.
+fn at(ms: u64) -> Instant {
+    Instant::from_millis(ms)
 }
 
 fn events(session: &mut Session) -> Vec<Event> {
@@ -63,9 +70,9 @@ fn options(version: Version) -> ConnectOptions {
 fn connected(version: Version, connack: ConnAck) -> (Session, Broker) {
     let broker = Broker { version };
     let mut session = Session::new(options(version)).unwrap();
-    session.connect(0);
+    session.connect(at(0));
     broker.received(&mut session);
-    broker.connack(&mut session, connack, 1);
+    broker.connack(&mut session, connack, at(1));
     assert_eq!(session.state(), State::Connected);
     events(&mut session);
     (session, broker)
@@ -103,7 +110,7 @@ fn connect_sends_the_options_and_connack_connects() {
             retain: true,
         });
         let mut session = Session::new(options).unwrap();
-        session.connect(0);
+        session.connect(at(0));
         assert_eq!(session.state(), State::Connecting);
         let [Packet::Connect(connect)] = &broker.received(&mut session)[..] else {
             panic!("one CONNECT")
@@ -125,7 +132,7 @@ fn connect_sends_the_options_and_connack_connects() {
         broker.connack(
             &mut session,
             ConnAck::new(ConnectReturnCode::Success, true),
-            5,
+            at(5),
         );
         assert_eq!(
             events(&mut session),
@@ -157,9 +164,9 @@ fn a_refused_connack_reads_as_words() {
     ] {
         let broker = Broker { version };
         let mut session = Session::new(options(version)).unwrap();
-        session.connect(0);
+        session.connect(at(0));
         broker.received(&mut session);
-        broker.connack(&mut session, ConnAck::new(code, false), 3);
+        broker.connack(&mut session, ConnAck::new(code, false), at(3));
         assert_eq!(the_disconnect_reason(&mut session), text);
         assert_eq!(session.state(), State::Disconnected);
         assert_eq!(session.poll_timeout(), None);
@@ -169,11 +176,11 @@ fn a_refused_connack_reads_as_words() {
 #[test]
 fn no_connack_in_time_says_the_server_may_not_be_mqtt() {
     let mut session = Session::new(options(Version::V5)).unwrap();
-    session.connect(1_000);
-    assert_eq!(session.poll_timeout(), Some(11_000));
-    session.handle_timeout(10_999);
+    session.connect(at(1_000));
+    assert_eq!(session.poll_timeout(), Some(at(11_000)));
+    session.handle_timeout(at(10_999));
     assert!(events(&mut session).is_empty());
-    session.handle_timeout(11_000);
+    session.handle_timeout(at(11_000));
     assert_eq!(
         the_disconnect_reason(&mut session),
         "no answer to CONNECT after 10.0 s: is this an MQTT broker?"
@@ -185,31 +192,31 @@ fn keepalive_pings_when_idle_and_a_missing_pingresp_means_a_dead_link() {
     for version in both_versions() {
         let (mut session, broker) = connected(version, accepted());
         // CONNECT went out at 0: the first ping is due at 10 s.
-        assert_eq!(session.poll_timeout(), Some(10_000));
-        session.handle_timeout(10_000);
+        assert_eq!(session.poll_timeout(), Some(at(10_000)));
+        session.handle_timeout(at(10_000));
         assert_eq!(broker.received(&mut session), vec![Packet::PingReq]);
-        assert_eq!(session.poll_timeout(), Some(20_000));
-        session.handle_bytes(&broker.bytes(&[Packet::PingResp]), 10_050);
+        assert_eq!(session.poll_timeout(), Some(at(20_000)));
+        session.handle_bytes(&broker.bytes(&[Packet::PingResp]), at(10_050));
         assert_eq!(
             session.poll_timeout(),
-            Some(20_000),
+            Some(at(20_000)),
             "next ping 10 s after the last"
         );
 
         // Traffic we send postpones the ping.
         session
-            .publish(Message::new("t", "x", QoS::AtMostOnce), 15_000)
+            .publish(Message::new("t", "x", QoS::AtMostOnce), at(15_000))
             .unwrap();
         broker.received(&mut session);
-        assert_eq!(session.poll_timeout(), Some(25_000));
-        session.handle_timeout(25_000);
+        assert_eq!(session.poll_timeout(), Some(at(25_000)));
+        session.handle_timeout(at(25_000));
         assert_eq!(broker.received(&mut session), vec![Packet::PingReq]);
         events(&mut session);
 
         // No PINGRESP: dead after the response timeout.
-        session.handle_timeout(34_999);
+        session.handle_timeout(at(34_999));
         assert!(events(&mut session).is_empty());
-        session.handle_timeout(35_000);
+        session.handle_timeout(at(35_000));
         assert_eq!(
             the_disconnect_reason(&mut session),
             "the connection is dead: no answer to a ping after 10.0 s"
@@ -224,7 +231,7 @@ fn server_keep_alive_overrides_ours() {
     properties.server_keep_alive = Some(3);
     connack.properties = Some(properties);
     let (session, _) = connected(Version::V5, connack);
-    assert_eq!(session.poll_timeout(), Some(3_000));
+    assert_eq!(session.poll_timeout(), Some(at(3_000)));
 }
 
 #[test]
@@ -234,7 +241,7 @@ fn qos0_publish_goes_out_at_once() {
         let id = session
             .publish(
                 Message::new("python/mqtt", "messages: 0", QoS::AtMostOnce),
-                5,
+                at(5),
             )
             .unwrap();
         assert_eq!(
@@ -255,7 +262,7 @@ fn qos1_publish_completes_on_puback() {
     for version in both_versions() {
         let (mut session, broker) = connected(version, accepted());
         let id = session
-            .publish(Message::new("a", "1", QoS::AtLeastOnce), 5)
+            .publish(Message::new("a", "1", QoS::AtLeastOnce), at(5))
             .unwrap();
         let [Packet::Publish(sent)] = &broker.received(&mut session)[..] else {
             panic!()
@@ -265,14 +272,14 @@ fn qos1_publish_completes_on_puback() {
         assert_eq!(session.unacknowledged(), 1);
         session.handle_bytes(
             &broker.bytes(&[Packet::PubAck(v5::PubAck::new(sent.pkid))]),
-            6,
+            at(6),
         );
         assert_eq!(events(&mut session), vec![Event::Published { id }]);
         assert_eq!(session.unacknowledged(), 0);
         // A repeated PUBACK is ignored.
         session.handle_bytes(
             &broker.bytes(&[Packet::PubAck(v5::PubAck::new(sent.pkid))]),
-            7,
+            at(7),
         );
         assert!(events(&mut session).is_empty());
     }
@@ -283,14 +290,14 @@ fn qos2_publish_goes_through_pubrec_pubrel_pubcomp() {
     for version in both_versions() {
         let (mut session, broker) = connected(version, accepted());
         let id = session
-            .publish(Message::new("a", "2", QoS::ExactlyOnce), 5)
+            .publish(Message::new("a", "2", QoS::ExactlyOnce), at(5))
             .unwrap();
         let [Packet::Publish(sent)] = &broker.received(&mut session)[..] else {
             panic!()
         };
         session.handle_bytes(
             &broker.bytes(&[Packet::PubRec(v5::PubRec::new(sent.pkid))]),
-            6,
+            at(6),
         );
         assert_eq!(
             broker.received(&mut session),
@@ -300,7 +307,7 @@ fn qos2_publish_goes_through_pubrec_pubrel_pubcomp() {
         // A PUBREC repeated (the broker's answer to a resent PUBLISH) is said once.
         session.handle_bytes(
             &broker.bytes(&[Packet::PubRec(v5::PubRec::new(sent.pkid))]),
-            6,
+            at(6),
         );
         assert!(events(&mut session).is_empty());
         assert_eq!(
@@ -309,7 +316,7 @@ fn qos2_publish_goes_through_pubrec_pubrel_pubcomp() {
         );
         session.handle_bytes(
             &broker.bytes(&[Packet::PubComp(v5::PubComp::new(sent.pkid))]),
-            7,
+            at(7),
         );
         assert_eq!(events(&mut session), vec![Event::Published { id }]);
     }
@@ -319,14 +326,14 @@ fn qos2_publish_goes_through_pubrec_pubrel_pubcomp() {
 fn a_v5_broker_refusing_a_publish_is_reported() {
     let (mut session, broker) = connected(Version::V5, accepted());
     let id = session
-        .publish(Message::new("a", "1", QoS::AtLeastOnce), 5)
+        .publish(Message::new("a", "1", QoS::AtLeastOnce), at(5))
         .unwrap();
     let [Packet::Publish(sent)] = &broker.received(&mut session)[..] else {
         panic!()
     };
     let mut puback = v5::PubAck::new(sent.pkid);
     puback.reason = v5::PubAckReason::NotAuthorized;
-    session.handle_bytes(&broker.bytes(&[Packet::PubAck(puback)]), 6);
+    session.handle_bytes(&broker.bytes(&[Packet::PubAck(puback)]), at(6));
     assert_eq!(
         events(&mut session),
         vec![Event::PublishFailed {
@@ -336,14 +343,14 @@ fn a_v5_broker_refusing_a_publish_is_reported() {
     );
     // Past Mosquitto's in-flight limit, QoS 2 gets PUBREC 0x97: the exchange ends there.
     let id = session
-        .publish(Message::new("a", "2", QoS::ExactlyOnce), 7)
+        .publish(Message::new("a", "2", QoS::ExactlyOnce), at(7))
         .unwrap();
     let [Packet::Publish(sent)] = &broker.received(&mut session)[..] else {
         panic!()
     };
     let mut pubrec = v5::PubRec::new(sent.pkid);
     pubrec.reason = v5::PubRecReason::QuotaExceeded;
-    session.handle_bytes(&broker.bytes(&[Packet::PubRec(pubrec)]), 8);
+    session.handle_bytes(&broker.bytes(&[Packet::PubRec(pubrec)]), at(8));
     assert!(broker.received(&mut session).is_empty(), "no PUBREL");
     let [Event::PublishFailed { id: failed, reason }] = &events(&mut session)[..] else {
         panic!()
@@ -364,7 +371,7 @@ fn the_window_honours_receive_maximum_and_sends_the_rest_in_order() {
     let ids: Vec<PublishId> = (0..5)
         .map(|n| {
             session
-                .publish(Message::new("a", format!("{n}"), QoS::AtLeastOnce), 5)
+                .publish(Message::new("a", format!("{n}"), QoS::AtLeastOnce), at(5))
                 .unwrap()
         })
         .collect();
@@ -383,7 +390,7 @@ fn the_window_honours_receive_maximum_and_sends_the_rest_in_order() {
             payloads.push(String::from_utf8(publish.payload.to_vec()).unwrap());
             acks.push(Packet::PubAck(v5::PubAck::new(publish.pkid)));
         }
-        session.handle_bytes(&broker.bytes(&acks), 6);
+        session.handle_bytes(&broker.bytes(&acks), at(6));
         pending = broker.received(&mut session);
         assert!(pending.len() <= 2);
     }
@@ -397,7 +404,7 @@ fn v3_caps_the_window_at_max_inflight() {
     let (mut session, broker) = connected(Version::V3_1_1, accepted());
     for n in 0..25 {
         session
-            .publish(Message::new("a", format!("{n}"), QoS::ExactlyOnce), 5)
+            .publish(Message::new("a", format!("{n}"), QoS::ExactlyOnce), at(5))
             .unwrap();
     }
     assert_eq!(broker.received(&mut session).len(), 20);
@@ -407,7 +414,7 @@ fn v3_caps_the_window_at_max_inflight() {
 fn what_is_due_comes_out_in_buffers_of_whole_packets_up_to_the_chunk() {
     let (mut session, _broker) = connected(Version::V3_1_1, accepted());
     let publish = |session: &mut Session, payload: String| {
-        (session.publish(Message::new("a", payload, QoS::AtMostOnce), 5)).unwrap();
+        (session.publish(Message::new("a", payload, QoS::AtMostOnce), at(5))).unwrap();
     };
     let fit = TRANSMIT_CHUNK / 1006; // 1,006 bytes a packet
     for n in 0..fit + 35 {
@@ -445,7 +452,7 @@ fn what_is_due_comes_out_in_buffers_of_whole_packets_up_to_the_chunk() {
 fn incoming_qos0_asks_for_nothing_to_be_sent() {
     let (mut session, broker) = connected(Version::V3_1_1, accepted());
     let publish = publish_packet("python/mqtt", QoS::AtMostOnce, 0, "messages: 1");
-    session.handle_bytes(&broker.bytes(&[Packet::Publish(publish)]), 5);
+    session.handle_bytes(&broker.bytes(&[Packet::Publish(publish)]), at(5));
     assert!(!session.has_transmit());
     assert_eq!(events(&mut session).len(), 1);
 }
@@ -456,7 +463,7 @@ fn incoming_qos1_is_acknowledged_and_delivered() {
         let (mut session, broker) = connected(version, accepted());
         let mut publish = publish_packet("python/mqtt", QoS::AtLeastOnce, 9, "messages: 3");
         publish.retain = true;
-        session.handle_bytes(&broker.bytes(&[Packet::Publish(publish)]), 5);
+        session.handle_bytes(&broker.bytes(&[Packet::Publish(publish)]), at(5));
         assert!(session.has_transmit());
         assert_eq!(
             broker.received(&mut session),
@@ -483,7 +490,7 @@ fn incoming_qos2_reaches_the_app_exactly_once() {
     for version in both_versions() {
         let (mut session, broker) = connected(version, accepted());
         let publish = publish_packet("t", QoS::ExactlyOnce, 4, "once");
-        session.handle_bytes(&broker.bytes(&[Packet::Publish(publish.clone())]), 5);
+        session.handle_bytes(&broker.bytes(&[Packet::Publish(publish.clone())]), at(5));
         assert_eq!(
             broker.received(&mut session),
             vec![Packet::PubRec(v5::PubRec::new(4))]
@@ -491,12 +498,12 @@ fn incoming_qos2_reaches_the_app_exactly_once() {
         // The broker did not see our PUBREC and sends the message again, with DUP.
         let mut again = publish.clone();
         again.dup = true;
-        session.handle_bytes(&broker.bytes(&[Packet::Publish(again)]), 6);
+        session.handle_bytes(&broker.bytes(&[Packet::Publish(again)]), at(6));
         assert_eq!(
             broker.received(&mut session),
             vec![Packet::PubRec(v5::PubRec::new(4))]
         );
-        session.handle_bytes(&broker.bytes(&[Packet::PubRel(v5::PubRel::new(4))]), 7);
+        session.handle_bytes(&broker.bytes(&[Packet::PubRel(v5::PubRel::new(4))]), at(7));
         assert_eq!(
             broker.received(&mut session),
             vec![Packet::PubComp(v5::PubComp::new(4))]
@@ -507,7 +514,7 @@ fn incoming_qos2_reaches_the_app_exactly_once() {
             .count();
         assert_eq!(messages, 1);
         // After PUBREL the id is free: a new message with it is a new message.
-        session.handle_bytes(&broker.bytes(&[Packet::Publish(publish)]), 8);
+        session.handle_bytes(&broker.bytes(&[Packet::Publish(publish)]), at(8));
         assert!(matches!(events(&mut session)[..], [Event::Message(_)]));
     }
 }
@@ -532,7 +539,7 @@ fn a_new_qos2_message_under_an_id_still_open_is_delivered() {
                 })
                 .collect()
         };
-        session.handle_bytes(&publish("1", false), 2);
+        session.handle_bytes(&publish("1", false), at(2));
         assert_eq!(shown(&mut session), ["1"]);
         // The broker dies before its PUBREL. Restarted from an older save, it has the session
         // but not this exchange: it resends "1", then sends "2" under the same id.
@@ -541,16 +548,16 @@ fn a_new_qos2_message_under_an_id_still_open_is_delivered() {
             &mut session,
             &broker,
             ConnAck::new(ConnectReturnCode::Success, true),
-            10,
+            at(10),
         );
         events(&mut session);
-        session.handle_bytes(&publish("1", true), 12);
+        session.handle_bytes(&publish("1", true), at(12));
         assert!(
             shown(&mut session).is_empty(),
             "a retransmission is not shown twice"
         );
-        session.handle_bytes(&publish("2", false), 13);
-        session.handle_bytes(&publish("2", true), 14);
+        session.handle_bytes(&publish("2", false), at(13));
+        session.handle_bytes(&publish("2", true), at(14));
         assert_eq!(shown(&mut session), ["2"], "a new message under an open id");
     }
 }
@@ -565,7 +572,7 @@ fn suback_reports_granted_qos_and_refusals_per_filter() {
                     ("python/mqtt".into(), QoS::ExactlyOnce),
                     ("secret/#".into(), QoS::AtMostOnce),
                 ],
-                5,
+                at(5),
             )
             .unwrap();
         let [Packet::Subscribe(subscribe)] = &broker.received(&mut session)[..] else {
@@ -579,7 +586,7 @@ fn suback_reports_granted_qos_and_refusals_per_filter() {
                 v5::SubscribeReasonCode::Unspecified,
             ],
         );
-        session.handle_bytes(&broker.bytes(&[Packet::SubAck(suback)]), 6);
+        session.handle_bytes(&broker.bytes(&[Packet::SubAck(suback)]), at(6));
         assert_eq!(
             events(&mut session),
             vec![Event::Subscribed {
@@ -597,13 +604,15 @@ fn suback_reports_granted_qos_and_refusals_per_filter() {
             }]
         );
 
-        let id = session.unsubscribe(vec!["python/mqtt".into()], 7).unwrap();
+        let id = session
+            .unsubscribe(vec!["python/mqtt".into()], at(7))
+            .unwrap();
         let [Packet::Unsubscribe(unsubscribe)] = &broker.received(&mut session)[..] else {
             panic!()
         };
         let mut unsuback = v5::UnsubAck::new(unsubscribe.pkid);
         unsuback.reasons = vec![v5::UnsubAckReason::Success];
-        session.handle_bytes(&broker.bytes(&[Packet::UnsubAck(unsuback)]), 8);
+        session.handle_bytes(&broker.bytes(&[Packet::UnsubAck(unsuback)]), at(8));
         assert_eq!(
             events(&mut session),
             vec![Event::Unsubscribed {
@@ -619,18 +628,18 @@ fn bad_input_is_refused_with_a_reason_and_nothing_is_sent() {
     let (mut session, broker) = connected(Version::V5, accepted());
     let refusals = [
         session
-            .publish(Message::new("a/+", "x", QoS::AtMostOnce), 5)
+            .publish(Message::new("a/+", "x", QoS::AtMostOnce), at(5))
             .unwrap_err()
             .to_string(),
         session
-            .publish(Message::new("", "x", QoS::AtMostOnce), 5)
+            .publish(Message::new("", "x", QoS::AtMostOnce), at(5))
             .unwrap_err()
             .to_string(),
         session
-            .subscribe(vec![("a/#/b".into(), QoS::AtMostOnce)], 5)
+            .subscribe(vec![("a/#/b".into(), QoS::AtMostOnce)], at(5))
             .unwrap_err()
             .to_string(),
-        session.subscribe(vec![], 5).unwrap_err().to_string(),
+        session.subscribe(vec![], at(5)).unwrap_err().to_string(),
     ];
     assert_eq!(
         refusals,
@@ -657,7 +666,7 @@ fn broker_limits_from_connack_are_enforced() {
     let (mut session, broker) = connected(Version::V5, connack);
 
     let error = session
-        .publish(Message::new("a", vec![0u8; 200], QoS::AtMostOnce), 5)
+        .publish(Message::new("a", vec![0u8; 200], QoS::AtMostOnce), at(5))
         .unwrap_err();
     assert_eq!(
         error.to_string(),
@@ -666,18 +675,18 @@ fn broker_limits_from_connack_are_enforced() {
     // The size check is exact: a message of exactly the limit passes, at QoS 1 with the two
     // bytes of its packet id.
     session
-        .publish(Message::new("a", vec![0u8; 94], QoS::AtMostOnce), 5)
+        .publish(Message::new("a", vec![0u8; 94], QoS::AtMostOnce), at(5))
         .unwrap();
     session
-        .publish(Message::new("a", vec![0u8; 92], QoS::AtLeastOnce), 5)
+        .publish(Message::new("a", vec![0u8; 92], QoS::AtLeastOnce), at(5))
         .unwrap();
     assert!(session
-        .publish(Message::new("a", vec![0u8; 93], QoS::AtLeastOnce), 5)
+        .publish(Message::new("a", vec![0u8; 93], QoS::AtLeastOnce), at(5))
         .is_err());
     assert_eq!(broker.received(&mut session).len(), 2);
     assert_eq!(
         session
-            .publish(Message::new("a", "x", QoS::ExactlyOnce), 5)
+            .publish(Message::new("a", "x", QoS::ExactlyOnce), at(5))
             .unwrap_err(),
         PublishError::QoSNotSupported {
             max: QoS::AtLeastOnce
@@ -686,7 +695,7 @@ fn broker_limits_from_connack_are_enforced() {
     let mut retained = Message::new("a", "x", QoS::AtMostOnce);
     retained.retain = true;
     assert_eq!(
-        session.publish(retained, 5).unwrap_err(),
+        session.publish(retained, at(5)).unwrap_err(),
         PublishError::RetainNotSupported
     );
 }
@@ -699,10 +708,15 @@ fn offline(version: Version) -> (Session, Broker) {
     (session, broker)
 }
 
-fn reconnect(session: &mut Session, broker: &Broker, connack: ConnAck, now: Millis) -> Vec<Packet> {
+fn reconnect(
+    session: &mut Session,
+    broker: &Broker,
+    connack: ConnAck,
+    now: Instant,
+) -> Vec<Packet> {
     session.connect(now);
     broker.received(session);
-    broker.connack(session, connack, now + 1);
+    broker.connack(session, connack, now + Duration::from_millis(1));
     broker.received(session)
 }
 
@@ -732,7 +746,7 @@ fn publishing_while_offline_queues_in_order_and_sends_after_connack() {
         .enumerate()
         .map(|(n, qos)| {
             session
-                .publish(Message::new("a", format!("{n}"), qos), 10)
+                .publish(Message::new("a", format!("{n}"), qos), at(10))
                 .unwrap()
         })
         .collect();
@@ -745,7 +759,7 @@ fn publishing_while_offline_queues_in_order_and_sends_after_connack() {
                 dropped: 0
             }
         );
-        let sent = reconnect(&mut session, &broker, accepted(), 20);
+        let sent = reconnect(&mut session, &broker, accepted(), at(20));
         assert_eq!(payloads(&sent), ["0", "1", "2", "3"]);
         assert_eq!(session.queue_stats().messages, 0);
         let published: Vec<Event> = events(&mut session)
@@ -773,27 +787,27 @@ fn the_queue_is_bounded_and_counts_what_it_drops() {
     options.max_queued_bytes = 100;
     let mut session = Session::new(options).unwrap();
     session
-        .publish(Message::new("a", "1", QoS::AtLeastOnce), 0)
+        .publish(Message::new("a", "1", QoS::AtLeastOnce), at(0))
         .unwrap();
     session
-        .publish(Message::new("a", "2", QoS::AtLeastOnce), 0)
+        .publish(Message::new("a", "2", QoS::AtLeastOnce), at(0))
         .unwrap();
     let full = session
-        .publish(Message::new("a", "3", QoS::AtLeastOnce), 0)
+        .publish(Message::new("a", "3", QoS::AtLeastOnce), at(0))
         .unwrap_err();
     assert_eq!(
         full.to_string(),
         "the queue of unsent messages is full (2 messages, 4 bytes): dropped"
     );
     assert_eq!(session.queue_stats().dropped, 1);
-    let sent = reconnect(&mut session, &broker, accepted(), 5);
+    let sent = reconnect(&mut session, &broker, accepted(), at(5));
     assert_eq!(payloads(&sent), ["1", "2"]);
     // Sent messages leave the queue: there is room again, also by bytes.
     assert!(session
-        .publish(Message::new("a", vec![0u8; 99], QoS::AtMostOnce), 6)
+        .publish(Message::new("a", vec![0u8; 99], QoS::AtMostOnce), at(6))
         .is_ok());
     assert!(matches!(
-        session.publish(Message::new("a", vec![0u8; 100], QoS::AtMostOnce), 6),
+        session.publish(Message::new("a", vec![0u8; 100], QoS::AtMostOnce), at(6)),
         Err(PublishError::QueueFull { .. })
     ));
 }
@@ -802,16 +816,16 @@ fn the_queue_is_bounded_and_counts_what_it_drops() {
 fn queued_messages_the_broker_forbids_fail_with_its_reason() {
     let (mut session, broker) = offline(Version::V5);
     let too_big = session
-        .publish(Message::new("a", vec![0u8; 200], QoS::AtMostOnce), 10)
+        .publish(Message::new("a", vec![0u8; 200], QoS::AtMostOnce), at(10))
         .unwrap();
     let fine = session
-        .publish(Message::new("a", "ok", QoS::AtMostOnce), 10)
+        .publish(Message::new("a", "ok", QoS::AtMostOnce), at(10))
         .unwrap();
     let mut connack = accepted();
     let mut properties = v5::ConnAckProperties::new();
     properties.max_packet_size = Some(100);
     connack.properties = Some(properties);
-    let sent = reconnect(&mut session, &broker, connack, 20);
+    let sent = reconnect(&mut session, &broker, connack, at(20));
     assert_eq!(payloads(&sent), ["ok"]);
     let outcomes: Vec<Event> = events(&mut session)
         .into_iter()
@@ -837,7 +851,9 @@ fn pending_lists_what_is_unacknowledged_oldest_first_with_how_far_it_got() {
         ("done", QoS::AtMostOnce),
         ("received", QoS::ExactlyOnce),
     ] {
-        session.publish(Message::new("a", payload, qos), 5).unwrap();
+        session
+            .publish(Message::new("a", payload, qos), at(5))
+            .unwrap();
     }
     let sent = broker.received(&mut session);
     let Some(Packet::Publish(received)) = sent.last() else {
@@ -845,11 +861,11 @@ fn pending_lists_what_is_unacknowledged_oldest_first_with_how_far_it_got() {
     };
     session.handle_bytes(
         &broker.bytes(&[Packet::PubRec(v5::PubRec::new(received.pkid))]),
-        6,
+        at(6),
     );
     session.handle_closed("closed");
     session
-        .publish(Message::new("a", "queued", QoS::ExactlyOnce), 7)
+        .publish(Message::new("a", "queued", QoS::ExactlyOnce), at(7))
         .unwrap();
     let pending: Vec<_> = (session.pending().into_iter())
         .map(|p| (p.message.payload, p.message.qos, p.packet_id, p.released))
@@ -869,23 +885,25 @@ fn pending_lists_what_is_unacknowledged_oldest_first_with_how_far_it_got() {
 fn left_by_an_earlier_page(version: Version) -> Vec<Pending> {
     let (mut session, broker) = connected(version, accepted());
     session
-        .publish(Message::new("a", "received", QoS::ExactlyOnce), 5)
+        .publish(Message::new("a", "received", QoS::ExactlyOnce), at(5))
         .unwrap();
     let [Packet::Publish(received)] = &broker.received(&mut session)[..] else {
         panic!()
     };
     session.handle_bytes(
         &broker.bytes(&[Packet::PubRec(v5::PubRec::new(received.pkid))]),
-        6,
+        at(6),
     );
     broker.received(&mut session);
     for (payload, qos) in [("sent", QoS::ExactlyOnce), ("one", QoS::AtLeastOnce)] {
-        session.publish(Message::new("a", payload, qos), 7).unwrap();
+        session
+            .publish(Message::new("a", payload, qos), at(7))
+            .unwrap();
     }
     broker.received(&mut session);
     session.handle_closed("the page is reloaded");
     session
-        .publish(Message::new("a", "queued", QoS::AtLeastOnce), 8)
+        .publish(Message::new("a", "queued", QoS::AtLeastOnce), at(8))
         .unwrap();
     session.pending()
 }
@@ -898,9 +916,9 @@ fn restored_messages_keep_their_packet_ids_so_a_kept_session_completes_them_once
         let mut session = Session::new(options(version)).unwrap();
         let ids = session.restore(pending);
         assert!(ids.iter().all(Result::is_ok), "{ids:?}");
-        session.connect(10);
+        session.connect(at(10));
         broker.received(&mut session);
-        broker.connack(&mut session, resumed(), 11);
+        broker.connack(&mut session, resumed(), at(11));
         let sent = broker.received(&mut session);
         let [Packet::PubRel(release), Packet::Publish(sent_again), Packet::Publish(one), Packet::Publish(queued)] =
             &sent[..]
@@ -916,7 +934,10 @@ fn restored_messages_keep_their_packet_ids_so_a_kept_session_completes_them_once
             "a fresh id: {}",
             queued.pkid
         );
-        session.handle_bytes(&broker.bytes(&[Packet::PubComp(v5::PubComp::new(1))]), 12);
+        session.handle_bytes(
+            &broker.bytes(&[Packet::PubComp(v5::PubComp::new(1))]),
+            at(12),
+        );
         assert!(events(&mut session).ends_with(&[Event::Published {
             id: *ids[0].as_ref().unwrap()
         }]));
@@ -931,9 +952,9 @@ fn restored_messages_start_afresh_when_the_broker_kept_no_session() {
     };
     let mut session = Session::new(options(Version::V5)).unwrap();
     let ids = session.restore(pending);
-    session.connect(10);
+    session.connect(at(10));
     broker.received(&mut session);
-    broker.connack(&mut session, accepted(), 11);
+    broker.connack(&mut session, accepted(), at(11));
     let sent = broker.received(&mut session);
     // The message the broker answered with PUBREC was the broker's: not sent again.
     assert_eq!(payloads(&sent), ["sent", "one", "queued"]);
@@ -956,7 +977,7 @@ fn a_lost_session_subscribes_again_to_every_granted_filter() {
                 ("refused/#".into(), QoS::AtMostOnce),
                 ("dropped".into(), QoS::AtMostOnce),
             ],
-            5,
+            at(5),
         )
         .unwrap();
     let [Packet::Subscribe(subscribe)] = &broker.received(&mut session)[..] else {
@@ -970,14 +991,14 @@ fn a_lost_session_subscribes_again_to_every_granted_filter() {
             v5::SubscribeReasonCode::QoS0,
         ],
     );
-    session.handle_bytes(&broker.bytes(&[Packet::SubAck(suback)]), 6);
-    session.unsubscribe(vec!["dropped".into()], 7).unwrap();
+    session.handle_bytes(&broker.bytes(&[Packet::SubAck(suback)]), at(6));
+    session.unsubscribe(vec!["dropped".into()], at(7)).unwrap();
     let [Packet::Unsubscribe(unsubscribe)] = &broker.received(&mut session)[..] else {
         panic!()
     };
     let mut unsuback = v5::UnsubAck::new(unsubscribe.pkid);
     unsuback.reasons = vec![v5::UnsubAckReason::Success];
-    session.handle_bytes(&broker.bytes(&[Packet::UnsubAck(unsuback)]), 8);
+    session.handle_bytes(&broker.bytes(&[Packet::UnsubAck(unsuback)]), at(8));
     assert_eq!(
         session.subscriptions().collect::<Vec<_>>(),
         [("python/mqtt", QoS::AtLeastOnce)]
@@ -990,14 +1011,14 @@ fn a_lost_session_subscribes_again_to_every_granted_filter() {
         &mut session,
         &broker,
         ConnAck::new(ConnectReturnCode::Success, true),
-        20,
+        at(20),
     );
     assert!(sent.is_empty(), "{sent:?}");
     session.handle_closed("closed");
     events(&mut session);
 
     // It lost it: the granted filter is asked for again.
-    let sent = reconnect(&mut session, &broker, accepted(), 30);
+    let sent = reconnect(&mut session, &broker, accepted(), at(30));
     let [Packet::Subscribe(again)] = &sent[..] else {
         panic!("{sent:?}")
     };
@@ -1006,7 +1027,7 @@ fn a_lost_session_subscribes_again_to_every_granted_filter() {
         .collect();
     assert_eq!(filters, [("python/mqtt", QoS::AtLeastOnce)]);
     let suback = v5::SubAck::new(again.pkid, vec![v5::SubscribeReasonCode::QoS1]);
-    session.handle_bytes(&broker.bytes(&[Packet::SubAck(suback)]), 32);
+    session.handle_bytes(&broker.bytes(&[Packet::SubAck(suback)]), at(32));
     assert!(matches!(
         &events(&mut session)[..],
         [Event::Connected { .. }, Event::Subscribed { .. }]
@@ -1017,14 +1038,14 @@ fn a_lost_session_subscribes_again_to_every_granted_filter() {
 fn subscribing_while_offline_goes_out_after_connack() {
     let (mut session, broker) = offline(Version::V3_1_1);
     session
-        .subscribe(vec![("python/mqtt".into(), QoS::AtMostOnce)], 10)
+        .subscribe(vec![("python/mqtt".into(), QoS::AtMostOnce)], at(10))
         .unwrap();
     assert_eq!(session.poll_transmit(), None);
     let sent = reconnect(
         &mut session,
         &broker,
         ConnAck::new(ConnectReturnCode::Success, true),
-        20,
+        at(20),
     );
     assert!(matches!(&sent[..], [Packet::Subscribe(_)]), "{sent:?}");
 }
@@ -1034,7 +1055,7 @@ fn a_malformed_packet_closes_the_link_with_a_reason() {
     for version in both_versions() {
         let (mut session, broker) = connected(version, accepted());
         // PUBLISH with a topic that is not UTF-8.
-        session.handle_bytes(&[0x30, 0x06, 0x00, 0x02, 0xC3, 0x28, b'h', b'i'], 5);
+        session.handle_bytes(&[0x30, 0x06, 0x00, 0x02, 0xC3, 0x28, b'h', b'i'], at(5));
         assert_eq!(
             the_disconnect_reason(&mut session),
             "the broker sent a malformed packet: a topic or string that is not valid UTF-8"
@@ -1052,7 +1073,7 @@ fn a_malformed_packet_closes_the_link_with_a_reason() {
             assert!(sent.is_empty());
         }
         // Nothing more is read once the link is over.
-        session.handle_bytes(&broker.bytes(&[Packet::PingResp]), 6);
+        session.handle_bytes(&broker.bytes(&[Packet::PingResp]), at(6));
         assert!(events(&mut session).is_empty());
     }
 }
@@ -1063,9 +1084,9 @@ fn anything_but_connack_first_is_a_protocol_violation() {
         version: Version::V3_1_1,
     };
     let mut session = Session::new(options(Version::V3_1_1)).unwrap();
-    session.connect(0);
+    session.connect(at(0));
     broker.received(&mut session);
-    session.handle_bytes(&broker.bytes(&[Packet::PingResp]), 1);
+    session.handle_bytes(&broker.bytes(&[Packet::PingResp]), at(1));
     assert_eq!(
         the_disconnect_reason(&mut session),
         "the server answered CONNECT with PINGRESP, not CONNACK"
@@ -1077,7 +1098,7 @@ fn a_server_disconnect_carries_its_reason() {
     let (mut session, broker) = connected(Version::V5, accepted());
     let mut disconnect = v5::Disconnect::new();
     disconnect.reason_code = DisconnectReasonCode::SessionTakenOver;
-    session.handle_bytes(&broker.bytes(&[Packet::Disconnect(disconnect)]), 5);
+    session.handle_bytes(&broker.bytes(&[Packet::Disconnect(disconnect)]), at(5));
     assert_eq!(
         the_disconnect_reason(&mut session),
         "the broker closed the connection: another client connected with the same client id (session taken over) (reason code 0x8E)"
@@ -1088,7 +1109,7 @@ fn a_server_disconnect_carries_its_reason() {
 fn disconnect_says_goodbye() {
     for version in both_versions() {
         let (mut session, broker) = connected(version, accepted());
-        session.disconnect(5);
+        session.disconnect(at(5));
         assert!(matches!(
             broker.received(&mut session)[..],
             [Packet::Disconnect(_)]
@@ -1112,13 +1133,13 @@ fn a_v5_session_with_an_expiry_resumes_on_reconnect_even_after_a_clean_start() {
     options.session_expiry_secs = 300;
     let mut session = Session::new(options).unwrap();
     let mut clean_start_of_each_connect = Vec::new();
-    for now in [0, 100] {
+    for now in [at(0), at(100)] {
         session.connect(now);
         let [Packet::Connect(connect)] = &broker.received(&mut session)[..] else {
             panic!()
         };
         clean_start_of_each_connect.push(connect.clean_session);
-        broker.connack(&mut session, accepted(), now + 1);
+        broker.connack(&mut session, accepted(), now + Duration::from_millis(1));
         session.handle_closed("closed");
     }
     assert_eq!(clean_start_of_each_connect, [true, false]);
@@ -1133,7 +1154,7 @@ fn a_link_cut_in_the_middle_of_a_packet_says_so() {
         0,
         "x",
     ))]);
-    session.handle_bytes(&publish[..3], 5);
+    session.handle_bytes(&publish[..3], at(5));
     session.handle_closed("the server closed the connection");
     assert_eq!(
         the_disconnect_reason(&mut session),
@@ -1161,10 +1182,10 @@ fn a_closed_transport_is_reported_once() {
 fn dropped_mid_flight(version: Version) -> (Session, Broker, [PublishId; 2], u16) {
     let (mut session, broker) = connected(version, accepted());
     let one = session
-        .publish(Message::new("a", "one", QoS::AtLeastOnce), 5)
+        .publish(Message::new("a", "one", QoS::AtLeastOnce), at(5))
         .unwrap();
     let two = session
-        .publish(Message::new("a", "two", QoS::ExactlyOnce), 5)
+        .publish(Message::new("a", "two", QoS::ExactlyOnce), at(5))
         .unwrap();
     let sent = broker.received(&mut session);
     let Packet::Publish(two_sent) = &sent[1] else {
@@ -1173,7 +1194,7 @@ fn dropped_mid_flight(version: Version) -> (Session, Broker, [PublishId; 2], u16
     let two_pkid = two_sent.pkid;
     session.handle_bytes(
         &broker.bytes(&[Packet::PubRec(v5::PubRec::new(two_pkid))]),
-        6,
+        at(6),
     );
     broker.received(&mut session);
     session.handle_closed("closed");
@@ -1185,7 +1206,7 @@ fn dropped_mid_flight(version: Version) -> (Session, Broker, [PublishId; 2], u16
 fn a_resumed_session_resends_what_was_in_flight_with_dup() {
     let (mut session, broker, _, two_pkid) = dropped_mid_flight(Version::V3_1_1);
     let present = ConnAck::new(ConnectReturnCode::Success, true);
-    let resent = reconnect(&mut session, &broker, present, 100);
+    let resent = reconnect(&mut session, &broker, present, at(100));
     let [Packet::Publish(one), Packet::PubRel(pubrel)] = &resent[..] else {
         panic!("{resent:?}")
     };
@@ -1198,7 +1219,7 @@ fn a_resumed_session_resends_what_was_in_flight_with_dup() {
 fn a_lost_session_sends_in_flight_messages_anew_but_not_what_the_broker_took() {
     let (mut session, broker, [one, two], _) = dropped_mid_flight(Version::V5);
     // The broker answered "two" with PUBREC: it is the broker's now (section 4.3.3).
-    let resent = reconnect(&mut session, &broker, accepted(), 100);
+    let resent = reconnect(&mut session, &broker, accepted(), at(100));
     let [Packet::Publish(again)] = &resent[..] else {
         panic!("{resent:?}")
     };
@@ -1215,7 +1236,7 @@ fn a_lost_session_sends_in_flight_messages_anew_but_not_what_the_broker_took() {
     );
     session.handle_bytes(
         &broker.bytes(&[Packet::PubAck(v5::PubAck::new(again.pkid))]),
-        102,
+        at(102),
     );
     assert_eq!(events(&mut session), vec![Event::Published { id: one }]);
 }
@@ -1226,7 +1247,7 @@ fn many_packets_in_one_call_come_out_as_one_transmit() {
     let incoming: Vec<Packet> = (1..=50)
         .map(|pkid| Packet::Publish(publish_packet("t", QoS::AtLeastOnce, pkid, "x")))
         .collect();
-    session.handle_bytes(&broker.bytes(&incoming), 5);
+    session.handle_bytes(&broker.bytes(&incoming), at(5));
     assert_eq!(
         broker.received(&mut session).len(),
         50,
@@ -1241,10 +1262,10 @@ fn packet_ids_skip_those_still_in_use() {
     let (mut session, broker) = connected(Version::V5, accepted());
     session.next_packet_id = u16::MAX;
     session
-        .publish(Message::new("a", "x", QoS::AtLeastOnce), 5)
+        .publish(Message::new("a", "x", QoS::AtLeastOnce), at(5))
         .unwrap();
     session
-        .publish(Message::new("a", "y", QoS::AtLeastOnce), 5)
+        .publish(Message::new("a", "y", QoS::AtLeastOnce), at(5))
         .unwrap();
     let pkids: Vec<u16> = broker
         .received(&mut session)
@@ -1257,7 +1278,7 @@ fn packet_ids_skip_those_still_in_use() {
     assert_eq!(pkids, [u16::MAX, 1], "0 is never a packet id");
     session.next_packet_id = u16::MAX;
     session
-        .subscribe(vec![("a".into(), QoS::AtMostOnce)], 6)
+        .subscribe(vec![("a".into(), QoS::AtMostOnce)], at(6))
         .unwrap();
     let [Packet::Subscribe(subscribe)] = &broker.received(&mut session)[..] else {
         panic!()
@@ -1275,17 +1296,17 @@ fn a_message_the_broker_drops_the_link_for_three_times_in_a_row_is_given_up() {
     for version in both_versions() {
         let (mut session, broker) = connected(version, accepted());
         let too_big = session
-            .publish(Message::new("a", "too big", QoS::AtLeastOnce), 5)
+            .publish(Message::new("a", "too big", QoS::AtLeastOnce), at(5))
             .unwrap();
         let next = session
-            .publish(Message::new("a", "next", QoS::AtLeastOnce), 5)
+            .publish(Message::new("a", "next", QoS::AtLeastOnce), at(5))
             .unwrap();
         broker.received(&mut session);
         // The broker acknowledges nothing from the message on, and closes the link.
         session.handle_closed("closed");
         events(&mut session);
         for attempt in 1..CLOSES_BEFORE_GIVING_UP {
-            let now = 100 * Millis::from(attempt);
+            let now = at(100 * u64::from(attempt));
             let sent = reconnect(&mut session, &broker, resumed(), now);
             assert_eq!(payloads(&sent), ["too big", "next"], "sent again");
             session.handle_closed("closed");
@@ -1299,14 +1320,14 @@ fn a_message_the_broker_drops_the_link_for_three_times_in_a_row_is_given_up() {
                 assert_eq!(given_up, vec![Event::PublishGivenUp { id: too_big }]);
             }
         }
-        let sent = reconnect(&mut session, &broker, resumed(), 1_000);
+        let sent = reconnect(&mut session, &broker, resumed(), at(1_000));
         assert_eq!(payloads(&sent), ["next"], "the rest goes on");
         let [Packet::Publish(publish)] = &sent[..] else {
             panic!("{sent:?}")
         };
         session.handle_bytes(
             &broker.bytes(&[Packet::PubAck(v5::PubAck::new(publish.pkid))]),
-            1_001,
+            at(1_001),
         );
         assert!(events(&mut session).ends_with(&[Event::Published { id: next }]));
     }
@@ -1316,19 +1337,27 @@ fn a_message_the_broker_drops_the_link_for_three_times_in_a_row_is_given_up() {
 fn a_link_that_lived_on_after_a_message_went_out_is_not_blamed_on_it() {
     let (mut session, broker) = connected(Version::V3_1_1, accepted());
     session
-        .publish(Message::new("a", "slow", QoS::AtLeastOnce), 5)
+        .publish(Message::new("a", "slow", QoS::AtLeastOnce), at(5))
         .unwrap();
     broker.received(&mut session);
     for _ in 0..CLOSES_BEFORE_GIVING_UP + 1 {
         // The broker answers pings well after the message went out, then the link drops.
         let now = session.poll_timeout().expect("a keep-alive deadline");
-        assert!(now > CLOSE_BLAME_WINDOW_MS + 5);
+        assert!(now > at(5) + CLOSE_BLAME_WINDOW);
         session.handle_timeout(now);
         assert_eq!(broker.received(&mut session), vec![Packet::PingReq]);
-        session.handle_bytes(&broker.bytes(&[Packet::PingResp]), now + 1);
+        session.handle_bytes(
+            &broker.bytes(&[Packet::PingResp]),
+            now + Duration::from_millis(1),
+        );
         session.handle_closed("closed");
         events(&mut session);
-        let sent = reconnect(&mut session, &broker, resumed(), now + 10);
+        let sent = reconnect(
+            &mut session,
+            &broker,
+            resumed(),
+            now + Duration::from_millis(10),
+        );
         assert_eq!(payloads(&sent), ["slow"], "still sent again");
     }
     assert!(events(&mut session)
@@ -1340,19 +1369,19 @@ fn a_link_that_lived_on_after_a_message_went_out_is_not_blamed_on_it() {
 fn a_message_resent_after_a_broker_restart_and_acknowledged_is_delivered() {
     let (mut session, broker) = connected(Version::V5, accepted());
     let id = session
-        .publish(Message::new("a", "x", QoS::AtLeastOnce), 5)
+        .publish(Message::new("a", "x", QoS::AtLeastOnce), at(5))
         .unwrap();
     broker.received(&mut session);
     session.handle_closed("killed");
     events(&mut session);
-    let sent = reconnect(&mut session, &broker, resumed(), 100);
+    let sent = reconnect(&mut session, &broker, resumed(), at(100));
     let [Packet::Publish(publish)] = &sent[..] else {
         panic!("{sent:?}")
     };
     assert!(publish.dup);
     session.handle_bytes(
         &broker.bytes(&[Packet::PubAck(v5::PubAck::new(publish.pkid))]),
-        101,
+        at(101),
     );
     assert!(events(&mut session).ends_with(&[Event::Published { id }]));
 }

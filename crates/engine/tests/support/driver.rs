@@ -3,8 +3,8 @@
 
 use mqtt_engine::codec::{Packet, StreamDecoder};
 use mqtt_engine::{
-    Backoff, ConnectOptions, DisconnectReason, Event, Message, Millis, PublishId, QoS, ReasonCode,
-    Session, SubscribeResult,
+    Backoff, ConnectOptions, DisconnectReason, Event, Message, PublishId, QoS, ReasonCode, Session,
+    SubscribeResult,
 };
 use std::collections::VecDeque;
 use std::io::ErrorKind;
@@ -101,8 +101,8 @@ impl Client {
     }
 
     /// Milliseconds since this client was made: the session's clock.
-    pub fn now(&self) -> Millis {
-        self.clock.elapsed().as_millis() as Millis
+    pub fn now(&self) -> mqtt_engine::Instant {
+        mqtt_engine::Instant::from_millis(self.clock.elapsed().as_millis() as u64)
     }
 
     /// From now on, keeps each packet that comes in, for `take_heard`.
@@ -206,7 +206,7 @@ impl Client {
     /// pass the input and the time to the session.
     fn turn(&mut self) {
         let wait = match self.session.poll_timeout() {
-            Some(deadline) => Duration::from_millis(deadline.saturating_sub(self.now())),
+            Some(deadline) => Duration::from_millis((deadline - self.now()).as_millis()),
             None => READ_SLICE,
         };
         let wait = wait.clamp(Duration::from_millis(1), READ_SLICE);
@@ -341,7 +341,7 @@ impl Redial {
             None => {
                 let random = self.random();
                 let delay = self.backoff.next_delay(random);
-                self.retry_at = Some(now + Duration::from_millis(delay));
+                self.retry_at = Some(now + Duration::from_millis(delay.as_millis()));
             }
             Some(at) if now >= at => {
                 self.retry_at = None;

@@ -12,6 +12,6 @@ use mqtt_engine::{ConnectOptions, Version};
 pub fn options(version: Version, client_id: &str) -> ConnectOptions {
     let mut options = ConnectOptions::new(client_id);
     options.version = version;
-    options.response_timeout_ms = 3_000;
+    options.response_timeout = mqtt_engine::Duration::from_secs(3);
     options
 }
