@@ -8,8 +8,8 @@ use crate::worker_link::{Listener, WorkerLink};
 use leptos::prelude::*;
 use mqtt_client::protocol::{Command, ConnectionId, Outgoing};
 use mqtt_client::{
-    wall_clock, Notice, Outcome, QueueView, Received, RetryStatus, Sent, SentChange, Status,
-    SubState, Subscription,
+    Notice, Outcome, QueueView, Received, RetryStatus, Sent, SentChange, Status, SubState,
+    Subscription,
 };
 use mqtt_engine::{
     ConnectOptions, Message, PublishError, PublishId, QoS, SubscribeError, TopicFilter, TopicName,
@@ -287,15 +287,7 @@ impl Client {
             .try_with_value(|handle| handle.publish_id())
             .flatten()
             .ok_or(PublishError::NotConnected)?;
-        let sent = Sent {
-            id,
-            at: wall_clock(),
-            topic: message.topic.clone(),
-            payload: message.payload.clone(),
-            qos: message.qos,
-            retain: message.retain,
-            outcome: Outcome::Pending,
-        };
+        let sent = Sent::pending(id, &message);
         self.signals.sent.update(|log| {
             log.push(sent);
         });

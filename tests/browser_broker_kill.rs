@@ -315,7 +315,7 @@ async fn survives_ten_broker_kills(version: Version) {
     let give_up = started + RUN_LIMIT_MS;
 
     let mut tap = WireTap::new(version);
-    let subscriber = Client::new();
+    let subscriber = new_client();
     subscriber.connect(&killable_url(), persistent(version, "kill-subscriber"));
     for (filter, qos) in TOPICS {
         subscriber.subscribe(filter, qos).expect("subscribes");
@@ -323,7 +323,7 @@ async fn survives_ten_broker_kills(version: Version) {
     for (filter, _) in TOPICS {
         wait_granted(subscriber, filter).await;
     }
-    let publisher = Client::new();
+    let publisher = new_client();
     publisher.connect(&killable_url(), persistent(version, "kill-publisher"));
     wait_connected(publisher).await;
 

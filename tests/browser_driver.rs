@@ -24,7 +24,7 @@ fn options(version: Version) -> ConnectOptions {
 
 /// Connects and waits for CONNACK.
 async fn connected(version: Version) -> Client {
-    let client = Client::new();
+    let client = new_client();
     client.connect(&ws_url(), options(version));
     assert_eq!(status(client), Status::Connecting);
     wait_connected(client).await;
@@ -143,7 +143,7 @@ async fn round_trip_at_qos_0_1_2_over_mqtt_3_1_1() {
 #[wasm_bindgen_test]
 async fn a_wrong_password_is_named() {
     for version in [Version::V3_1_1, Version::V5] {
-        let client = Client::new();
+        let client = new_client();
         let mut options = options(version);
         options.credentials = Some(Credentials {
             username: "alice".into(),
@@ -162,7 +162,7 @@ async fn a_wrong_password_is_named() {
 
 #[wasm_bindgen_test]
 async fn the_right_password_connects() {
-    let client = Client::new();
+    let client = new_client();
     let mut options = options(Version::V5);
     options.credentials = Some(Credentials {
         username: "alice".into(),
@@ -175,7 +175,7 @@ async fn the_right_password_connects() {
 
 #[wasm_bindgen_test]
 async fn a_refused_port_is_named() {
-    let client = Client::new();
+    let client = new_client();
     let url = closed_url();
     client.connect(&url, options(Version::V5));
     let reason = failure(client).await;
@@ -188,7 +188,7 @@ async fn a_refused_port_is_named() {
 
 #[wasm_bindgen_test]
 async fn a_server_that_is_not_mqtt_over_websocket_is_named() {
-    let client = Client::new();
+    let client = new_client();
     client.connect(&tcp_as_ws_url(), options(Version::V5));
     let reason = failure(client).await;
     assert!(
@@ -209,7 +209,7 @@ async fn websocket_servers_that_are_not_mqtt_are_named() {
         ("text", "sent a text message"),
     ];
     for (path, expected) in cases {
-        let client = Client::new();
+        let client = new_client();
         client.connect(&not_mqtt_url(path), options(Version::V5));
         let reason = failure(client).await;
         assert!(reason.contains(expected), "{path}: {reason}");
@@ -218,7 +218,7 @@ async fn websocket_servers_that_are_not_mqtt_are_named() {
 
 #[wasm_bindgen_test]
 async fn bad_addresses_are_named_at_once() {
-    let client = Client::new();
+    let client = new_client();
     let cases = [
         (
             "http://127.0.0.1:8083/mqtt",
@@ -242,7 +242,7 @@ async fn bad_addresses_are_named_at_once() {
 
 #[wasm_bindgen_test]
 async fn invalid_settings_are_named() {
-    let client = Client::new();
+    let client = new_client();
     let mut options = options(Version::V5);
     options.client_id = String::new();
     options.clean_start = false;
@@ -255,7 +255,7 @@ async fn invalid_settings_are_named() {
 #[wasm_bindgen_test]
 async fn the_timer_keeps_an_idle_connection_alive() {
     // Keep-alive 1 s: without pings the broker drops the client after 1.5 s.
-    let client = Client::new();
+    let client = new_client();
     let mut options = options(Version::V3_1_1);
     options.keep_alive_secs = 1;
     options.response_timeout = Duration::from_secs(1);
@@ -270,7 +270,7 @@ async fn the_timer_keeps_an_idle_connection_alive() {
 async fn commands_of_one_turn_go_out_in_one_send() {
     // Through the relay, which counts the WebSocket messages that carry PUBLISHes.
     let name = unique("coalesce");
-    let client = Client::new();
+    let client = new_client();
     client.connect(&relay_url(&name), options(Version::V5));
     wait_connected(client).await;
     let topic = unique("driver/coalesce");
@@ -307,7 +307,7 @@ async fn commands_of_one_turn_go_out_in_one_send() {
 
 #[wasm_bindgen_test]
 async fn a_client_never_connected_refuses_and_a_closed_one_queues_until_it_connects_again() {
-    let never = Client::new();
+    let never = new_client();
     assert_eq!(
         never.publish(Message::new("t", "x", QoS::AtMostOnce)),
         Err(PublishError::NotConnected),
@@ -316,7 +316,7 @@ async fn a_client_never_connected_refuses_and_a_closed_one_queues_until_it_conne
 
     let options = options(Version::V5);
     let topic = unique("driver/closed");
-    let client = Client::new();
+    let client = new_client();
     client.connect(&ws_url(), options.clone());
     client
         .subscribe(&topic, QoS::AtLeastOnce)
@@ -381,7 +381,7 @@ async fn lost(client: Client) -> String {
 #[wasm_bindgen_test]
 async fn a_server_that_closes_in_the_middle_of_a_packet_is_named() {
     // In the middle of the CONNACK: no broker as far as the client can tell; not retried.
-    let client = Client::new();
+    let client = new_client();
     client.connect(&not_mqtt_url("connack-cut"), options(Version::V5));
     let reason = failure(client).await;
     assert!(
@@ -389,7 +389,7 @@ async fn a_server_that_closes_in_the_middle_of_a_packet_is_named() {
         "{reason}"
     );
     // In the middle of a PUBLISH, after CONNACK: a lost link, tried again.
-    let client = Client::new();
+    let client = new_client();
     client.connect(&not_mqtt_url("publish-cut"), options(Version::V5));
     let reason = lost(client).await;
     assert!(
@@ -403,7 +403,7 @@ async fn a_server_that_closes_in_the_middle_of_a_packet_is_named() {
 #[wasm_bindgen_test]
 async fn a_topic_that_is_not_utf8_is_named_and_the_client_goes_on() {
     for version in [Version::V3_1_1, Version::V5] {
-        let client = Client::new();
+        let client = new_client();
         client.connect(&not_mqtt_url("bad-topic"), options(version));
         assert_eq!(
             lost(client).await,
@@ -427,7 +427,7 @@ async fn a_subscription_the_broker_refuses_is_named() {
         (Version::V5, "not authorized (reason code 0x87)"),
     ];
     for (version, refusal) in expected {
-        let client = Client::new();
+        let client = new_client();
         client.connect(&strict_url(), options(version));
         client
             .subscribe("denied/x", QoS::AtLeastOnce)
@@ -480,7 +480,7 @@ async fn a_subscription_the_broker_refuses_is_named() {
 async fn a_payload_over_the_brokers_maximum_is_refused_and_the_link_stays_up() {
     // The strict broker's max_packet_size is 2048 bytes; MQTT 5.0 CONNACK says so.
     let options = options(Version::V5);
-    let client = Client::new();
+    let client = new_client();
     client.connect(&strict_url(), options.clone());
     wait_connected(client).await;
     let big = Message::new("big/t", vec![b'x'; 3_000], QoS::AtLeastOnce);
@@ -613,11 +613,11 @@ async fn messages_that_arrive_within_a_frame_make_one_update() {
 }
 
 #[wasm_bindgen_test]
-async fn a_received_handler_hears_each_message_and_its_publishes_go_out_with_the_acks() {
+async fn a_received_handler_hears_each_message_and_its_publishes_go_out_together() {
     // Through the relay, which counts the WebSocket messages that carry PUBLISHes: the
     // receiver's are its echoes.
     let name = unique("echoes");
-    let receiver = Client::new();
+    let receiver = new_client();
     receiver.connect(&relay_url(&name), options(Version::V5));
     wait_connected(receiver).await;
     let topic = unique("driver/handler");
@@ -628,7 +628,7 @@ async fn a_received_handler_hears_each_message_and_its_publishes_go_out_with_the
     wait_granted(receiver, &echo).await;
     let sender = connected(Version::V5).await;
 
-    // Each message of `topic` heard at once (not once a frame), and echoed from the handler.
+    // Each message of `topic` heard as it reaches the page, and echoed from the handler.
     let heard = StoredValue::new(Vec::<String>::new());
     receiver.on_received({
         let topic = topic.clone();
@@ -674,7 +674,7 @@ async fn a_received_handler_hears_each_message_and_its_publishes_go_out_with_the
     web_sys::console::log_1(&format!("{n} echoes went out in {sends} sends").into());
     assert!(
         sends <= n / 2,
-        "the echoes ride with the acks of their burst: {n} echoes in {sends} sends"
+        "the echoes of a frame go out in one send: {n} echoes in {sends} sends"
     );
     sender.disconnect();
     receiver.disconnect();
@@ -697,7 +697,7 @@ async fn a_received_handler_publishes_on_the_first_message_after_a_connect_and_a
         })
         .unwrap();
 
-    let receiver = Client::new();
+    let receiver = new_client();
     let refused = StoredValue::new(Vec::<String>::new());
     let answered = StoredValue::new(std::collections::BTreeSet::<String>::new());
     // Messages the handler heard inside a Connect: those the link had not handed over yet.

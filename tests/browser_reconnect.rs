@@ -13,7 +13,6 @@ use leptos::prelude::*;
 use mqtt_client::{Outcome, Status};
 use mqtt_engine::{Message, PublishId, QoS, Version};
 use wasm_bindgen_test::*;
-use wasm_mqtt::Client;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -269,7 +268,7 @@ async fn two_clients_with_one_client_id_on_3_1_1_back_off_instead_of_taking_turn
     // twice a second for ever; backing off, they have slowed to a few seconds apart by 8 s.
     let options = options("twin", Version::V3_1_1);
     let first = connect(&ws_url(), options.clone()).await;
-    let second = Client::new();
+    let second = new_client();
     second.connect(&ws_url(), options);
     let mut connects = Vec::new();
     let mut linked = [true, false];

@@ -125,7 +125,7 @@ async fn qos_2_in_flight_at_a_reload_is_completed_once(lost: u8) {
     server_command("up", &name).await;
     first_tab.close();
     wait_for_queue_release(&client_id).await;
-    let second = Client::new();
+    let second = new_client();
     second.connect(&url, options);
     wait_for(second, "connected", 5_000).await;
     assert_eq!(second.queue().get_untracked().restored, 1);
@@ -202,7 +202,7 @@ async fn unsent_messages_are_stored_and_a_new_session_sends_them() {
     server_command("up", &name).await;
     first_tab.close();
     wait_for_queue_release(&client_id).await;
-    let second = Client::new();
+    let second = new_client();
     second.connect(&url, options);
     wait_for(second, "connected", 5_000).await;
     assert_eq!(second.queue().get_untracked().restored, 3);
@@ -332,7 +332,7 @@ async fn a_reload_with_a_full_10_mb_queue_loses_nothing() {
     first_tab.close();
     wait_for_queue_release(&client_id).await;
     server_command("up", &name).await;
-    let second = Client::new();
+    let second = new_client();
     second.connect(&url, options);
     wait_for(second, "connected", 5_000).await;
     assert_eq!(second.queue().get_untracked().restored, count);
@@ -374,7 +374,7 @@ async fn a_queue_restored_while_the_broker_is_down_is_sent_once_it_is_back() {
         .expect("stored");
     server_command("down", &name).await;
 
-    let client = Client::new();
+    let client = new_client();
     client.connect(&url, options);
     wait_for(client, "reconnecting", 5_000).await;
     assert_eq!(client.queue().get_untracked().restored, 30);
@@ -493,7 +493,7 @@ async fn a_second_tab_with_the_same_client_id_leaves_the_stored_queue_to_the_fir
     first.close();
     wait_for_queue_release(&client_id).await;
     server_command("up", &name).await;
-    let third = Client::new();
+    let third = new_client();
     third.connect(&url, options);
     wait_for(third, "connected", 5_000).await;
     assert_eq!(third.queue().get_untracked().restored, 2);

@@ -379,7 +379,7 @@ const sum = (parts) => parts.reduce(
 let sizes = '';
 if (appDist) {
   const mqttjs = sizeOf(join(root, 'scripts/node_modules/mqtt/dist/mqtt.min.js'));
-  // A page's wasm, and its JS: the loader and the snippets it imports (src/browser/inbox.js),
+  // A bundle's wasm, and its JS: the loader and the snippets it imports (inbox.js),
   // each compressed on its own, as a server sends them (wasm-bindgen writes every snippet of
   // the crate; a page that does not use one does not load it).
   const page = (dir, prefix) => {
@@ -392,6 +392,9 @@ if (appDist) {
     };
   };
   const app = page(appDist, 'wasm-mqtt');
+  // The worker's bundle, with the loader the page starts it from (src/mqtt-worker_loader.js).
+  const worker = page(appDist, 'mqtt-worker');
+  worker.js = sum([worker.js, sizeOf(join(appDist, 'mqtt-worker_loader.js'))]);
   const enginePage = page(distDir, 'bench-page');
   const clientPage = page(join(distDir, 'client'), 'bench-client');
   const row = (name, parts) => {
@@ -399,9 +402,11 @@ if (appDist) {
     return [name, ...parts.map((p) => `${p.raw.toLocaleString('en')} / ${p.gzip.toLocaleString('en')}`), `${kb(total.raw)} / ${kb(total.gzip)}`, kb(total.brotli)];
   };
   sizes = markdownTable(['release build (bytes raw / gzip -9)', 'wasm', 'JS', 'total', 'total, brotli -11'], [
-    row('the app (dist/: Leptos UI + driver + engine)', [app.wasm, app.js]),
+    row('the app\'s page (dist/: Leptos UI, the Client handle)', [app.wasm, app.js]),
+    row('the app\'s worker (dist/: the connections: client + engine)', [worker.wasm, worker.js]),
+    row('the app, both bundles', [app.wasm, app.js, worker.wasm, worker.js]),
     row('bench page: Session loop (engine only)', [enginePage.wasm, enginePage.js]),
-    row('bench page: browser::Client (driver + Leptos)', [clientPage.wasm, clientPage.js]),
+    row('bench page: wasm_mqtt::Client (Leptos; its worker is the app\'s)', [clientPage.wasm, clientPage.js]),
     row('MQTT.js 5.16 `mqtt.min.js`', [mqttjs]).toSpliced(1, 0, '—'),
   ]);
 }

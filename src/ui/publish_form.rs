@@ -8,7 +8,8 @@ use crate::log::Log;
 use crate::Client;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use mqtt_engine::{Message, QoS};
+use mqtt_client::Outcome;
+use mqtt_engine::{Message, PublishId, QoS};
 
 #[component]
 pub fn PublishForm(log: RwSignal<Log<PublishLine>>, topic: String) -> impl IntoView {
@@ -17,7 +18,20 @@ pub fn PublishForm(log: RwSignal<Log<PublishLine>>, topic: String) -> impl IntoV
     let payload = RwSignal::new(String::from("hello from the browser"));
     let qos = RwSignal::new(QoS::AtMostOnce);
     let retain = RwSignal::new(false);
-    let problem = RwSignal::new(None::<String>);
+    // What the page refused at once; what the session refused is the last message's outcome.
+    let refused = RwSignal::new(None::<String>);
+    let last = RwSignal::new(None::<PublishId>);
+    let problem = Signal::derive(move || {
+        refused.get().or_else(|| {
+            let id = last.get()?;
+            client.sent().with(|sent| {
+                match &sent.iter().rev().find(|(_, s)| s.id == id)?.1.outcome {
+                    Outcome::Failed(reason) => Some(format!("Not published: {reason}")),
+                    _ => None,
+                }
+            })
+        })
+    });
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         let topic = topic.get_untracked();
@@ -26,11 +40,12 @@ pub fn PublishForm(log: RwSignal<Log<PublishLine>>, topic: String) -> impl IntoV
         message.retain = retain.get_untracked();
         let line = match client.publish(message) {
             Ok(id) => {
-                problem.set(None);
+                refused.set(None);
+                last.set(Some(id));
                 PublishLine::sent(sent_line(payload.as_bytes(), &topic), id)
             }
             Err(error) => {
-                problem.set(Some(format!("Not published: {error}")));
+                refused.set(Some(format!("Not published: {error}")));
                 PublishLine::failed(failed_line(&topic, &error.to_string()))
             }
         };

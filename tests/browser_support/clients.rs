@@ -1,6 +1,6 @@
 //! Clients as the reconnect, stored-queue and background-tab stories make them.
 
-use super::{status, unique, wait_granted, wait_until, ws_url, Tab};
+use super::{new_client, status, unique, wait_granted, wait_until, ws_url, Tab};
 use leptos::prelude::*;
 use mqtt_engine::{ConnectOptions, QoS, Version};
 use wasm_mqtt::Client;
@@ -23,7 +23,7 @@ pub async fn wait_for(client: Client, kind: &str, limit_ms: u64) {
 }
 
 pub async fn connect(url: &str, options: ConnectOptions) -> Client {
-    let client = Client::new();
+    let client = new_client();
     client.connect(url, options);
     wait_for(client, "connected", 5_000).await;
     client

@@ -7,6 +7,9 @@ mod clients;
 mod worker;
 
 #[allow(unused_imports)] // each test file uses part of it
+pub use worker::{new_client, use_the_test_worker};
+
+#[allow(unused_imports)] // each test file uses part of it
 pub use clients::*;
 
 use gloo_timers::future::sleep;
@@ -223,7 +226,7 @@ pub struct Tab {
 impl Tab {
     pub fn open() -> Self {
         let owner = Owner::new();
-        let client = owner.with(Client::new);
+        let client = owner.with(new_client);
         Self { owner, client }
     }
 

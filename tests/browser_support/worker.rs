@@ -1,8 +1,10 @@
 //! The tests' worker: the test's own wasm module, started in a module worker from a Blob,
 //! running the same `mqtt_client::worker::run` as the app's worker bundle (src/worker.rs).
-//! Every client a test makes uses it.
+//! Tests make their clients with [`new_client`] (and mount the app after
+//! [`use_the_test_worker`]), so that every client uses it.
 
 use wasm_bindgen::prelude::*;
+use wasm_mqtt::Client;
 use web_sys::Worker;
 
 #[wasm_bindgen(inline_js = r#"
@@ -46,7 +48,13 @@ fn spawn_test_worker() -> Result<Worker, JsValue> {
     spawn_same_module(&glue_url(), &wasm_bindgen::module(), "mqtt_worker_main")
 }
 
-#[wasm_bindgen(start)]
-fn use_the_test_worker() {
+/// Has the clients made from now on use the test's worker.
+pub fn use_the_test_worker() {
     wasm_mqtt::worker_link::set_spawn(spawn_test_worker);
+}
+
+/// A client on the test's worker.
+pub fn new_client() -> Client {
+    use_the_test_worker();
+    Client::new()
 }

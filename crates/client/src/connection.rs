@@ -62,8 +62,7 @@ impl Connection {
             driver.publish(id, message, queue_offline)
         });
         if let Some(Err(error)) = published {
-            let refused =
-                SentChange::Outcome(id, Outcome::Failed(format!("not published: {error}")));
+            let refused = SentChange::Outcome(id, Outcome::Failed(error.to_string()));
             drive(&self.driver, |driver| driver.tell(refused));
         }
     }

@@ -2,11 +2,10 @@
 //! across its links, and where this tab stands with what is stored for that broker and client
 //! id.
 
-use crate::clock::wall_clock;
 use crate::queue_store::StorageError;
 use crate::tab_lock::Claim;
 use crate::update::{Outcome, QueueView, Sent};
-use mqtt_engine::{ConnectOptions, Event, Message, Pending, PublishId, RequestId, Session};
+use mqtt_engine::{ConnectOptions, Event, Pending, PublishId, RequestId, Session};
 use std::collections::HashMap;
 
 /// Publish and request ids of the n-th session are tagged with n in their high bits, so that
@@ -123,7 +122,7 @@ impl Current {
                 } else {
                     Outcome::Pending
                 },
-                ..sent_entry(&pending.message)
+                ..Sent::pending(PublishId(0), &pending.message)
             })
             .collect();
         let tag = self.tag;
@@ -208,19 +207,6 @@ impl Current {
             },
             other => other,
         }
-    }
-}
-
-/// The entry of the log of sent messages for `message`, not yet acknowledged.
-fn sent_entry(message: &Message) -> Sent {
-    Sent {
-        id: PublishId(0),
-        at: wall_clock(),
-        topic: message.topic.clone(),
-        payload: message.payload.clone(),
-        qos: message.qos,
-        retain: message.retain,
-        outcome: Outcome::Pending,
     }
 }
 

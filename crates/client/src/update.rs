@@ -102,6 +102,21 @@ pub struct Sent {
     pub outcome: Outcome,
 }
 
+impl Sent {
+    /// `message`, handed to the session now as `id`, not yet acknowledged.
+    pub fn pending(id: PublishId, message: &Message) -> Self {
+        Self {
+            id,
+            at: crate::clock::wall_clock(),
+            topic: message.topic.clone(),
+            payload: message.payload.clone(),
+            qos: message.qos,
+            retain: message.retain,
+            outcome: Outcome::Pending,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Outcome {
     /// QoS 1 or 2, not yet acknowledged.
