@@ -12,7 +12,8 @@ use mqtt_client::{
     Subscription,
 };
 use mqtt_engine::{
-    ConnectOptions, Message, PublishError, PublishId, QoS, SubscribeError, TopicFilter, TopicName,
+    ConnectOptions, DisconnectReason, Message, PublishError, PublishId, QoS, SubscribeError,
+    TopicFilter, TopicName,
 };
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -242,16 +243,27 @@ impl Client {
     /// out); with others, a new session starts, given what this browser stored for the broker
     /// and client id. Whatever goes wrong shows in [`status`](Self::status) in plain words.
     pub fn connect(&self, url: &str, options: ConnectOptions) {
+        if self.signals.worker_stopped.get_untracked() {
+            return; // the status says why, and the panel offers a restart
+        }
         let url = url.trim().to_string();
         self.signals.status.set(Status::Connecting);
         self.connection.with_value(|handle| {
             *handle.connected_with.borrow_mut() = Some((url.clone(), options.clone()));
+            handle.link.move_stored_queues();
             handle.command(Command::Connect { url, options });
         });
     }
 
-    /// Says goodbye to the broker (DISCONNECT), closes the WebSocket, stops reconnecting.
+    /// Says goodbye to the broker (DISCONNECT), closes the WebSocket, stops reconnecting. The
+    /// status says so at once, as the worker will.
     pub fn disconnect(&self) {
+        if self.signals.status.with_untracked(Status::is_active) {
+            self.signals.status.set(Status::Disconnected {
+                reason: DisconnectReason::ClientRequested.to_string(),
+                by_you: true,
+            });
+        }
         self.command(Command::Disconnect);
     }
 

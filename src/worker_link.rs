@@ -56,6 +56,11 @@ pub(crate) struct WorkerLink {
     /// What this task told the worker so far: posted together in a microtask, so that what a
     /// task commands goes out in one turn of the worker, and one `send`.
     outgoing: RefCell<Vec<ToWorker>>,
+    /// Moves under way of the queues an earlier version kept in localStorage, which the worker
+    /// cannot read, to IndexedDB: until they are done, nothing is posted.
+    moving_storage: Cell<u32>,
+    /// Why the worker stopped, while it is stopped.
+    stopped_because: RefCell<Option<String>>,
     listeners: RefCell<HashMap<ConnectionId, Rc<dyn Listener>>>,
     next_id: Cell<ConnectionId>,
     /// online, offline, visibilitychange and pagehide, passed on to the worker.
@@ -85,6 +90,8 @@ impl WorkerLink {
         let link = Rc::new(WorkerLink {
             worker: RefCell::new(None),
             outgoing: RefCell::new(Vec::new()),
+            moving_storage: Cell::new(0),
+            stopped_because: RefCell::new(None),
             listeners: RefCell::new(HashMap::new()),
             next_id: Cell::new(1),
             _page_events: RefCell::new(Vec::new()),
@@ -92,6 +99,7 @@ impl WorkerLink {
         link.start();
         *link._page_events.borrow_mut() = pass_page_events();
         LINK.with(|cell| *cell.borrow_mut() = Some(link.clone()));
+        link.move_stored_queues();
         link
     }
 
@@ -99,8 +107,49 @@ impl WorkerLink {
     pub fn join(&self, listener: Rc<dyn Listener>) -> ConnectionId {
         let id = self.next_id.get();
         self.next_id.set(id + 1);
+        if let Some(reason) = self.stopped_because.borrow().as_deref() {
+            listener.worker_stopped(reason);
+        }
         self.listeners.borrow_mut().insert(id, listener);
         id
+    }
+
+    /// Moves what an earlier version kept in localStorage to IndexedDB, where the worker reads
+    /// it; what is posted meanwhile waits. At the start, and before each Connect, so that a
+    /// record written meanwhile (by a page of the earlier version) is taken up too.
+    pub fn move_stored_queues(self: &Rc<Self>) {
+        self.moving_storage.set(self.moving_storage.get() + 1);
+        let link = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let moved = mqtt_client::queue_store::move_from_local_storage().await;
+            link.storage_moved(moved);
+        });
+    }
+
+    fn storage_moved(&self, moved: Result<(), mqtt_client::StorageError>) {
+        if let Err(error) = moved {
+            let text = format!(
+                "the unsent messages an earlier version kept in this browser could not be moved \
+                 to its IndexedDB, and are not sent: {error}"
+            );
+            for listener in self.all_listeners() {
+                let notices = vec![mqtt_client::Notice {
+                    at: js_sys::Date::now(),
+                    text: text.clone(),
+                }];
+                listener.update(Update {
+                    notices,
+                    ..Update::default()
+                });
+            }
+        }
+        self.moving_storage
+            .set(self.moving_storage.get().saturating_sub(1));
+        self.post_now();
+    }
+
+    fn all_listeners(&self) -> Vec<Rc<dyn Listener>> {
+        self.listeners.borrow().values().cloned().collect()
     }
 
     /// The client is gone: its connection is closed.
@@ -118,6 +167,7 @@ impl WorkerLink {
 
     /// Starts a new worker in place of one that died, and has every client connect again.
     pub fn restart(&self) {
+        self.stopped_because.borrow_mut().take();
         self.start();
         let listeners: Vec<_> = (self.listeners.borrow().iter())
             .map(|(id, listener)| (*id, listener.clone()))
@@ -185,16 +235,16 @@ impl WorkerLink {
             "the worker that runs the connections stopped ({detail}). Nothing stored in this \
              browser is lost: restart it to connect again"
         );
-        let listeners: Vec<_> = self.listeners.borrow().values().cloned().collect();
-        for listener in listeners {
+        for listener in self.all_listeners() {
             listener.worker_stopped(&reason);
         }
+        *self.stopped_because.borrow_mut() = Some(reason);
     }
 
     fn post(&self, message: ToWorker) {
         let mut outgoing = self.outgoing.borrow_mut();
         outgoing.push(message);
-        if outgoing.len() == 1 {
+        if outgoing.len() == 1 && self.moving_storage.get() == 0 {
             wasm_bindgen_futures::spawn_local(async {
                 if let Some(link) = LINK.with(|link| link.borrow().clone()) {
                     link.post_now();
@@ -204,7 +254,13 @@ impl WorkerLink {
     }
 
     fn post_now(&self) {
+        if self.moving_storage.get() > 0 {
+            return;
+        }
         let messages = std::mem::take(&mut *self.outgoing.borrow_mut());
+        if messages.is_empty() {
+            return;
+        }
         let worker = self.worker.borrow();
         let Some(running) = worker.as_ref() else {
             return; // stopped: the page said so, and offers a restart

@@ -230,6 +230,14 @@ async fn bad_addresses_are_named_at_once() {
     ];
     for (url, expected) in cases {
         client.connect(url, options(Version::V5));
+        // Named without trying the network: as soon as the worker has the Connect.
+        wait_until(
+            "the address to be refused",
+            1_000,
+            || !status(client).is_active(),
+            || format!("{:?}", status(client)),
+        )
+        .await;
         match status(client) {
             Status::Disconnected {
                 reason,
@@ -334,8 +342,13 @@ async fn a_client_never_connected_refuses_and_a_closed_one_queues_until_it_conne
         client.publish_if_connected(Message::new(topic.clone(), "x", QoS::AtMostOnce)),
         Err(PublishError::NotConnected)
     );
-    pause(0).await;
-    assert_eq!(client.queue().get_untracked().queued, 1);
+    wait_until(
+        "the queued message counted",
+        2_000,
+        || client.queue().get_untracked().queued == 1,
+        || format!("{:?}", client.queue().get_untracked()),
+    )
+    .await;
 
     // The same settings: the same session, which subscribes again (the broker forgot) and
     // sends what waited.
@@ -446,9 +459,9 @@ async fn a_subscription_the_broker_refuses_is_named() {
             "both SUBACKs",
             5_000,
             || {
-                states()
-                    .iter()
-                    .all(|(_, state)| !matches!(state, SubState::Pending(_)))
+                let states = states();
+                states.len() == 2
+                    && (states.iter()).all(|(_, state)| !matches!(state, SubState::Pending(_)))
             },
             || format!("{:?}", states()),
         )

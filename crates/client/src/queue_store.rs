@@ -2,14 +2,14 @@
 //! `queues`), one record per broker URL and client id, in the text format of
 //! [`stored_queue`](crate::stored_queue). IndexedDB is there in a Web Worker, which
 //! localStorage is not, and holds far more than localStorage's 5 MB a site, which is less than
-//! the queue's default bound. A record an earlier version left in localStorage is moved here the
-//! first time its queue is read.
+//! the queue's default bound. The page moves the records an earlier version left in
+//! localStorage here ([`move_from_local_storage`]) before the worker reads any.
 //!
 //! Through `indexed_db_futures`, a kept wrapper of web-sys's IndexedDB with futures in place of
 //! request callbacks.
 
 use crate::environment::js_error_text;
-use crate::stored_queue::{client_id_of, decode, encode, key};
+use crate::stored_queue::{client_id_of, decode, encode, key, KEY_PREFIX};
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
@@ -87,31 +87,52 @@ pub async fn save(broker: &str, client_id: &str, messages: &[Pending]) -> Result
     Ok(())
 }
 
-/// The messages stored for this broker and client id, oldest first; a record an earlier version
-/// left in localStorage is moved here first.
+/// The messages stored for this broker and client id, oldest first.
 pub async fn load(broker: &str, client_id: &str) -> Result<Vec<Pending>, StorageError> {
     let key = key(broker, client_id);
+    let database = open().await?;
+    let transaction = database.transaction(QUEUES).build()?;
+    let store = transaction.object_store(QUEUES)?;
+    let record: Option<String> = store.get(key.as_str()).await?;
+    record.map_or(Ok(Vec::new()), |record| {
+        decode(&record).map_err(StorageError::Unreadable)
+    })
+}
+
+/// Moves the queues an earlier version kept in this page's localStorage to IndexedDB (a queue
+/// already there stays), and forgets them in localStorage once moved.
+pub async fn move_from_local_storage() -> Result<(), StorageError> {
+    let Some(storage) = web_sys::window().and_then(|window| window.local_storage().ok().flatten())
+    else {
+        return Ok(());
+    };
+    let count = storage.length().unwrap_or(0);
+    let keys: Vec<String> = (0..count)
+        .filter_map(|index| storage.key(index).ok().flatten())
+        .filter(|key| key.starts_with(KEY_PREFIX))
+        .collect();
+    if keys.is_empty() {
+        return Ok(());
+    }
     let database = open().await?;
     let transaction = (database.transaction(QUEUES))
         .with_mode(TransactionMode::Readwrite)
         .build()?;
     let store = transaction.object_store(QUEUES)?;
-    let mut record: Option<String> = store.get(key.as_str()).await?;
-    let from_local_storage = match record {
-        Some(_) => None,
-        None => take_from_local_storage(&key),
-    };
-    if let Some(old) = &from_local_storage {
-        store.put(old.clone()).with_key(key.as_str()).await?;
-        record = from_local_storage.clone();
+    for key in &keys {
+        let kept: Option<String> = store.get(key.as_str()).await?;
+        let old = storage.get_item(key).ok().flatten();
+        if let (None, Some(old)) = (kept, old) {
+            store.put(old).with_key(key.as_str()).await?;
+        }
     }
     transaction.commit().await?;
-    if from_local_storage.is_some() {
-        forget_in_local_storage(&key);
+    for key in &keys {
+        if let Err(error) = storage.remove_item(key) {
+            web_sys::console::warn_1(&js_error_text(&error).into());
+        }
     }
-    record.map_or(Ok(Vec::new()), |record| {
-        decode(&record).map_err(StorageError::Unreadable)
-    })
+    Ok(())
 }
 
 /// The client ids that have unsent messages stored for `broker`.
@@ -129,20 +150,4 @@ pub async fn client_ids(broker: &str) -> Vec<String> {
     (keys.unwrap_or_default().iter())
         .filter_map(|key| client_id_of(key, broker).map(str::to_string))
         .collect()
-}
-
-/// The record an earlier version kept in localStorage under `key`, if there is one (there is
-/// no localStorage in a worker).
-fn take_from_local_storage(key: &str) -> Option<String> {
-    let storage = web_sys::window()?.local_storage().ok()??;
-    storage.get_item(key).ok()?
-}
-
-fn forget_in_local_storage(key: &str) {
-    let storage = web_sys::window().and_then(|window| window.local_storage().ok().flatten());
-    if let Some(storage) = storage {
-        if let Err(error) = storage.remove_item(key) {
-            web_sys::console::warn_1(&js_error_text(&error).into());
-        }
-    }
 }
