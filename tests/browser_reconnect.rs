@@ -92,7 +92,14 @@ async fn tries_back_off_while_the_broker_is_away_and_publishes_wait_in_order() {
             .publish(Message::new(topic.clone(), payload.clone(), qos))
             .expect("queued");
     }
-    pause(0).await; // the signals follow at the end of the turn
+    // The worker tells the page at its next post.
+    wait_until(
+        "the nine queued",
+        2_000,
+        || client.queue().get_untracked().queued == 9,
+        || format!("{:?}", client.queue().get_untracked()),
+    )
+    .await;
     let queue = client.queue().get_untracked();
     assert_eq!((queue.queued, queue.unacknowledged), (9, 9), "{queue:?}");
     let outcomes = || {
@@ -331,8 +338,14 @@ async fn cancel_stops_retrying_and_connect_takes_the_session_up_again() {
         ))
         .expect("queued");
     client.cancel_reconnect();
-    assert_eq!(status(client).kind(), "disconnected");
-    assert!(!client.retry().get_untracked().active);
+    wait_for(client, "disconnected", 2_000).await;
+    wait_until(
+        "the retrying to stop",
+        2_000,
+        || !client.retry().get_untracked().active,
+        || format!("{:?}", client.retry().get_untracked()),
+    )
+    .await;
     server_command("up", &name).await;
     pause(1_500).await;
     assert_eq!(
@@ -444,6 +457,13 @@ async fn no_tries_while_the_browser_is_offline_and_one_at_once_when_it_is_back()
     assert_eq!(client.retry().get_untracked().attempt, 0);
 
     dispatch_on_window("online");
+    wait_until(
+        "the try when back online",
+        2_000,
+        || client.retry().get_untracked().attempt == 1,
+        || format!("{:?}", client.retry().get_untracked()),
+    )
+    .await;
     let retry = client.retry().get_untracked();
     assert_eq!(
         (retry.attempt, retry.next_try_at, retry.waiting_for_network),
@@ -462,6 +482,13 @@ async fn no_tries_while_the_browser_is_offline_and_one_at_once_when_it_is_back()
     )
     .await;
     dispatch_on_window("offline");
+    wait_until(
+        "the scheduled try called off",
+        2_000,
+        || client.retry().with_untracked(|r| r.waiting_for_network),
+        || format!("{:?}", client.retry().get_untracked()),
+    )
+    .await;
     let retry = client.retry().get_untracked();
     assert!(
         retry.waiting_for_network && retry.next_try_at.is_none(),

@@ -212,19 +212,19 @@ async fn unsent_messages_are_stored_and_a_new_session_sends_them() {
     observer.disconnect();
 }
 
-/// Makes every write to IndexedDB fail as a full storage does, until the returned function is
-/// called.
-fn fill_the_storage() -> js_sys::Function {
-    let fill = js_sys::Function::new_no_args(
-        "const put = IDBObjectStore.prototype.put; \
+/// Makes every write to IndexedDB in the worker fail as a full storage does, or, with `false`,
+/// succeed again.
+async fn fill_the_storage(full: bool) {
+    let code = if full {
+        "self.emptyStorage ??= IDBObjectStore.prototype.put; \
          IDBObjectStore.prototype.put = function () { \
            throw new DOMException('the quota is used up', 'QuotaExceededError'); \
-         }; \
-         return () => { IDBObjectStore.prototype.put = put; };",
-    );
-    (fill.call0(&wasm_bindgen::JsValue::NULL).ok())
-        .and_then(|empty| wasm_bindgen::JsCast::dyn_into(empty).ok())
-        .expect("IndexedDB's put replaced")
+         }; 'full'"
+    } else {
+        "IDBObjectStore.prototype.put = self.emptyStorage; 'empty'"
+    };
+    let answer = in_the_worker(code).await;
+    assert_eq!(answer, if full { "full" } else { "empty" });
 }
 
 #[wasm_bindgen_test]
@@ -236,7 +236,7 @@ async fn a_full_storage_is_said_once_and_the_queue_kept_in_the_page() {
     let client = connect(&url, options("quota", Version::V5)).await;
     server_command("down", &name).await;
     wait_for(client, "reconnecting", 5_000).await;
-    let empty_the_storage = fill_the_storage();
+    fill_the_storage(true).await;
     client
         .publish(Message::new(topic.clone(), "first", QoS::AtLeastOnce))
         .expect("queued");
@@ -266,7 +266,7 @@ async fn a_full_storage_is_said_once_and_the_queue_kept_in_the_page() {
         .expect("queued");
     pause(400).await;
     assert_eq!(notices().len(), 1, "said once");
-    let _ = empty_the_storage.call0(&wasm_bindgen::JsValue::NULL);
+    fill_the_storage(false).await;
 
     server_command("up", &name).await;
     client.retry_now();

@@ -7,7 +7,7 @@ mod clients;
 mod worker;
 
 #[allow(unused_imports)] // each test file uses part of it
-pub use worker::{new_client, use_the_test_worker};
+pub use worker::{in_the_worker, new_client, use_the_test_worker};
 
 #[allow(unused_imports)] // each test file uses part of it
 pub use clients::*;
