@@ -31,8 +31,18 @@ pub fn set_spawn(spawn: Spawn) {
     SPAWN.with(|cell| cell.set(spawn));
 }
 
-/// The app's worker: the bundle Trunk built beside the page, as an ES module worker.
+/// The app's worker: the bundle Trunk built beside the page, as an ES module worker; started
+/// by index.html already, while the page loaded, if it could.
 fn spawn_built_worker() -> Result<Worker, JsValue> {
+    let global = js_sys::global();
+    let started = js_sys::Reflect::get(&global, &"mqttWorker".into()).ok();
+    if let Some(worker) = started.and_then(|started| started.dyn_into::<Worker>().ok()) {
+        let _ = js_sys::Reflect::delete_property(
+            global.unchecked_ref::<js_sys::Object>(),
+            &"mqttWorker".into(),
+        );
+        return Ok(worker);
+    }
     let base = (web_sys::window().and_then(|window| window.document()))
         .and_then(|document| document.base_uri().ok().flatten())
         .unwrap_or_default();

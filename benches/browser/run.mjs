@@ -404,7 +404,7 @@ if (appDist) {
   sizes = markdownTable(['release build (bytes raw / gzip -9)', 'wasm', 'JS', 'total', 'total, brotli -11'], [
     row('the app\'s page (dist/: Leptos UI, the Client handle)', [app.wasm, app.js]),
     row('the app\'s worker (dist/: the connections: client + engine)', [worker.wasm, worker.js]),
-    row('the app, both bundles', [app.wasm, app.js, worker.wasm, worker.js]),
+    row('the app, both bundles', [sum([app.wasm, worker.wasm]), sum([app.js, worker.js])]),
     row('bench page: Session loop (engine only)', [enginePage.wasm, enginePage.js]),
     row('bench page: wasm_mqtt::Client (Leptos; its worker is the app\'s)', [clientPage.wasm, clientPage.js]),
     row('MQTT.js 5.16 `mqtt.min.js`', [mqttjs]).toSpliced(1, 0, '—'),
