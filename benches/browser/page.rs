@@ -3,7 +3,7 @@
 //! one turn: `handle_bytes`, the events drained, then what `poll_transmit` holds, acks included
 //! (one `send` per megabyte). No Leptos, no UI state: the engine's own cost. The shipped driver
 //! does better than this loop, gathering the messages of a burst in JS and answering them in one
-//! turn (src/browser/inbox.rs). The workload: see common.rs.
+//! turn (crates/client/src/inbox.rs). The workload: see common.rs.
 //!
 //! An experiment beside it (`flush=task` in the query string, `--clients later` in run.mjs):
 //! the same loop, but the `send` of a turn is put off to a later task (a MessageChannel

@@ -94,7 +94,7 @@ const allClients = [
   { key: 'raw', name: 'raw pump', page: '/raw.html', qos0Only: true },
   { key: 'mqttjs', name: 'MQTT.js 5.16', page: '/mqttjs.html' },
   { key: 'ours', name: 'ours: Session loop', page: '/index.html' },
-  { key: 'client', name: 'ours: browser::Client', page: '/client/index.html' },
+  { key: 'client', name: 'ours: wasm_mqtt::Client', page: '/client/index.html' },
   // Not in the table by default (--clients): the raw pump with everything in one send; the
   // Session loop with each turn's send put off to a later task (page.rs, the experiment).
   { key: 'raw1', name: 'raw, one send', page: '/raw.html', query: { batch: '0' }, qos0Only: true },
@@ -452,15 +452,16 @@ ${table}
   send all at once, a tenth of the window at a time with a window); what comes back is counted,
   not parsed. QoS 0 only.
 - **MQTT.js 5.16**: \`mqtt.min.js\` with default options (it coalesces its writes through a stream).
-- **ours: Session loop**: the engine (\`wasm_mqtt::mqtt::Session\`) under the thinnest
+- **ours: Session loop**: the engine (\`mqtt_engine::Session\`) under the thinnest
   WebSocket loop (benches/browser/page.rs): one turn per WebSocket message, each handed to the
   wasm as it comes, and what \`poll_transmit\` holds sent at the end of the turn, acks included.
   No Leptos in the page.
-- **ours: browser::Client**: the shipped driver (src/browser/) read through its Leptos signals
-  as the app reads them (benches/browser/client.rs): the same engine, plus the driver's state
-  for the UI (logs of sent and received messages) and its stored queue. Unlike the Session
-  loop, it gathers the WebSocket messages of a burst in JS and reads and answers them in one
-  turn, in a later task.
+- **ours: wasm_mqtt::Client**: the shipped client read through its Leptos signals as the app
+  reads them (benches/browser/client.rs): its connection runs in the app's worker (the same
+  engine, plus the driver, its stored queue in IndexedDB), which sends the page what changed
+  once a frame; the page keeps the logs of sent and received messages, and publishes again from
+  \`on_received\`. Unlike the Session loop, the worker gathers the WebSocket messages of a burst
+  in JS and reads and answers them in one turn, in a later task.
 ${clientKeys.includes('later') ? laterNote : ''}- "All at once" hands the client all N messages in one go; "window 1000" keeps at most 1000
   published and not yet back, publishing again as each comes back.
 
