@@ -19,6 +19,17 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 type Stored = Option<Result<Vec<Pending>, String>>;
 
+/// What an earlier page left unsent: `payloads` to `topic` at QoS 1, none sent yet.
+fn unsent(topic: &str, payloads: &[String]) -> Vec<Pending> {
+    (payloads.iter())
+        .map(|payload| Pending {
+            message: Message::new(topic, payload.clone(), QoS::AtLeastOnce),
+            packet_id: None,
+            released: false,
+        })
+        .collect()
+}
+
 async fn wait_for_stored_queue_to_empty(url: &str, client_id: &str, limit_ms: u64) {
     wait_for_stored(
         url,
@@ -362,13 +373,7 @@ async fn a_queue_restored_while_the_broker_is_down_is_sent_once_it_is_back() {
     let client_id = options.client_id.clone();
     let observer = observer(&topic).await;
     let expected: Vec<String> = (0..30).map(|n| format!("messages: {n}")).collect();
-    let pending: Vec<Pending> = (expected.iter())
-        .map(|payload| Pending {
-            message: Message::new(topic.clone(), payload.clone(), QoS::AtLeastOnce),
-            packet_id: None,
-            released: false,
-        })
-        .collect();
+    let pending = unsent(&topic, &expected);
     queue_store::save(&url, &client_id, &pending)
         .await
         .expect("stored");
@@ -396,13 +401,7 @@ async fn a_record_in_localstorage_is_taken_up_once() {
     let client_id = options.client_id.clone();
     let observer = observer(&topic).await;
     let expected: Vec<String> = (0..3).map(|n| format!("kept {n}")).collect();
-    let pending: Vec<Pending> = (expected.iter())
-        .map(|payload| Pending {
-            message: Message::new(topic.clone(), payload.clone(), QoS::AtLeastOnce),
-            packet_id: None,
-            released: false,
-        })
-        .collect();
+    let pending = unsent(&topic, &expected);
     let key = stored_queue::key(&url, &client_id);
     let local_storage = (web_sys::window().and_then(|window| window.local_storage().ok()))
         .flatten()
@@ -437,13 +436,7 @@ async fn a_second_tab_with_the_same_client_id_leaves_the_stored_queue_to_the_fir
     let observer = observer(&topic).await;
     // What an earlier page left, with the broker down meanwhile.
     let expected: Vec<String> = (0..2).map(|n| format!("stored {n}")).collect();
-    let pending: Vec<Pending> = (expected.iter())
-        .map(|payload| Pending {
-            message: Message::new(topic.clone(), payload.clone(), QoS::AtLeastOnce),
-            packet_id: None,
-            released: false,
-        })
-        .collect();
+    let pending = unsent(&topic, &expected);
     queue_store::save(&url, &client_id, &pending)
         .await
         .expect("stored");
