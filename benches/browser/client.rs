@@ -2,24 +2,16 @@
 //! benches/browser/client.html, built by Trunk in release mode), read through its Leptos signals
 //! as the app reads them: an effect per signal, no view. It brings Leptos, as the app does.
 //! The workload: see common.rs.
-//!
-//! Natively an empty program, so that `cargo test --all-targets` builds it.
 
-#[cfg(target_arch = "wasm32")]
 #[path = "common.rs"]
 mod common;
 
-#[cfg(target_arch = "wasm32")]
 fn main() {
     let params = common::Params::from_location();
     // Effects need Leptos' executor and an owner: mounting an empty view sets up both.
     leptos::mount::mount_to_body(move || page::run(params.clone()));
 }
 
-#[cfg(not(target_arch = "wasm32"))]
-fn main() {}
-
-#[cfg(target_arch = "wasm32")]
 mod page {
     use crate::common::{now, Params, Tally};
     use bytes::Bytes;

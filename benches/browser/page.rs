@@ -9,22 +9,14 @@
 //! the same loop, but the `send` of a turn is put off to a later task (a MessageChannel
 //! message), so that the WebSocket messages already queued are handled first and their acks and
 //! refills go out together. It measures what batching across turns would give the driver.
-//!
-//! Natively an empty program, so that `cargo test --all-targets` builds it.
 
-#[cfg(target_arch = "wasm32")]
 #[path = "common.rs"]
 mod common;
 
-#[cfg(target_arch = "wasm32")]
 fn main() {
     page::start(common::Params::from_location());
 }
 
-#[cfg(not(target_arch = "wasm32"))]
-fn main() {}
-
-#[cfg(target_arch = "wasm32")]
 mod page {
     use crate::common::{now, Params, Tally};
     use bytes::Bytes;
