@@ -347,6 +347,13 @@ impl Client {
             })
     }
 
+    /// Which client ids have unsent messages stored in this browser for `broker` (a reload
+    /// while they waited): `answer` hears, once the worker looked.
+    pub fn stored_client_ids(&self, broker: &str, answer: impl FnOnce(Vec<String>) + 'static) {
+        self.connection
+            .with_value(|handle| handle.link.stored_client_ids(broker, answer));
+    }
+
     /// For tests: holds the session's timer back, as a browser does in a hidden tab; on
     /// release a timer that came due meanwhile fires at once, late.
     #[doc(hidden)]

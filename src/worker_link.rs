@@ -5,7 +5,10 @@
 //! again.
 
 use gloo_events::EventListener;
-use mqtt_client::protocol::{decode, encode, Command, ConnectionId, PageEvent, ToPage, ToWorker};
+use mqtt_client::protocol::{
+    decode, encode, Command, ConnectionId, PageEvent, Reply, ToPage, ToWorker,
+};
+use mqtt_client::stored_queue::KEY_PREFIX;
 use mqtt_client::Update;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -71,6 +74,9 @@ pub(crate) struct WorkerLink {
     moving_storage: Cell<u32>,
     /// Why the worker stopped, while it is stopped.
     stopped_because: RefCell<Option<String>>,
+    /// Questions asked of the worker, by request, with who hears the answer.
+    questions: RefCell<HashMap<u32, Box<dyn FnOnce(Vec<String>)>>>,
+    next_question: Cell<u32>,
     listeners: RefCell<HashMap<ConnectionId, Rc<dyn Listener>>>,
     next_id: Cell<ConnectionId>,
     /// online, offline, visibilitychange and pagehide, passed on to the worker.
@@ -102,6 +108,8 @@ impl WorkerLink {
             outgoing: RefCell::new(Vec::new()),
             moving_storage: Cell::new(0),
             stopped_because: RefCell::new(None),
+            questions: RefCell::new(HashMap::new()),
+            next_question: Cell::new(1),
             listeners: RefCell::new(HashMap::new()),
             next_id: Cell::new(1),
             _page_events: RefCell::new(Vec::new()),
@@ -124,38 +132,76 @@ impl WorkerLink {
         id
     }
 
-    /// Moves what an earlier version kept in localStorage to IndexedDB, where the worker reads
-    /// it; what is posted meanwhile waits. At the start, and before each Connect, so that a
-    /// record written meanwhile (by a page of the earlier version) is taken up too.
-    pub fn move_stored_queues(self: &Rc<Self>) {
+    /// Hands the worker the queues an earlier version kept in localStorage, which it cannot
+    /// read, to keep in IndexedDB; what is posted meanwhile waits for its answer. At the start,
+    /// and before each Connect, so that a record written meanwhile (by a page of the earlier
+    /// version) is taken up too.
+    pub fn move_stored_queues(&self) {
+        let Some(storage) = local_storage() else {
+            return;
+        };
+        let count = storage.length().unwrap_or(0);
+        let queues: Vec<(String, String)> = (0..count)
+            .filter_map(|index| storage.key(index).ok().flatten())
+            .filter(|key| key.starts_with(KEY_PREFIX))
+            .filter_map(|key| Some((key.clone(), storage.get_item(&key).ok()??)))
+            .collect();
+        if queues.is_empty() {
+            return;
+        }
         self.moving_storage.set(self.moving_storage.get() + 1);
-        let link = self.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let moved = mqtt_client::queue_store::move_from_local_storage().await;
-            link.storage_moved(moved);
-        });
+        self.send(&[ToWorker::MoveQueues(queues)]);
     }
 
-    fn storage_moved(&self, moved: Result<(), mqtt_client::StorageError>) {
-        if let Err(error) = moved {
-            let text = format!(
-                "the unsent messages an earlier version kept in this browser could not be moved \
-                 to its IndexedDB, and are not sent: {error}"
-            );
-            for listener in self.all_listeners() {
-                let notices = vec![mqtt_client::Notice {
-                    at: js_sys::Date::now(),
-                    text: text.clone(),
-                }];
-                listener.update(Update {
-                    notices,
-                    ..Update::default()
-                });
+    /// Asks the worker which client ids have messages stored for `broker`.
+    pub fn stored_client_ids(&self, broker: &str, answer: impl FnOnce(Vec<String>) + 'static) {
+        let request = self.next_question.get();
+        self.next_question.set(request + 1);
+        self.questions
+            .borrow_mut()
+            .insert(request, Box::new(answer));
+        let broker = broker.to_string();
+        self.post(ToWorker::StoredClientIds { request, broker });
+    }
+
+    fn answered(&self, reply: Reply) {
+        match reply {
+            Reply::QueuesMoved(moved) => {
+                match moved {
+                    Ok(keys) => forget_in_local_storage(&keys),
+                    Err(error) => self.tell_all(format!(
+                        "the unsent messages an earlier version kept in this browser could not \
+                         be moved to its IndexedDB, and are not sent: {error}"
+                    )),
+                }
+                self.moving_storage
+                    .set(self.moving_storage.get().saturating_sub(1));
+                self.post_now();
+            }
+            Reply::StoredClientIds {
+                request,
+                client_ids,
+            } => {
+                let answer = self.questions.borrow_mut().remove(&request);
+                if let Some(answer) = answer {
+                    answer(client_ids);
+                }
             }
         }
-        self.moving_storage
-            .set(self.moving_storage.get().saturating_sub(1));
-        self.post_now();
+    }
+
+    /// A notice for every client of the page.
+    fn tell_all(&self, text: String) {
+        for listener in self.all_listeners() {
+            let notices = vec![mqtt_client::Notice {
+                at: js_sys::Date::now(),
+                text: text.clone(),
+            }];
+            listener.update(Update {
+                notices,
+                ..Update::default()
+            });
+        }
     }
 
     fn all_listeners(&self) -> Vec<Rc<dyn Listener>> {
@@ -178,7 +224,15 @@ impl WorkerLink {
     /// Starts a new worker in place of one that died, and has every client connect again.
     pub fn restart(&self) {
         self.stopped_because.borrow_mut().take();
+        // The dead worker answers nothing: the moves are asked of the new one, and the
+        // questions answered with nothing found.
+        self.moving_storage.set(0);
+        let questions: Vec<_> = self.questions.borrow_mut().drain().collect();
+        for (_, answer) in questions {
+            answer(Vec::new());
+        }
         self.start();
+        self.move_stored_queues();
         let listeners: Vec<_> = (self.listeners.borrow().iter())
             .map(|(id, listener)| (*id, listener.clone()))
             .collect();
@@ -230,6 +284,9 @@ impl WorkerLink {
                 )
             }
         };
+        for reply in to_page.replies {
+            self.answered(reply);
+        }
         for (id, update) in to_page.updates {
             // Cloned: what the client does on hearing may join or leave.
             let listener = self.listeners.borrow().get(&id).cloned();
@@ -268,9 +325,12 @@ impl WorkerLink {
             return;
         }
         let messages = std::mem::take(&mut *self.outgoing.borrow_mut());
-        if messages.is_empty() {
-            return;
+        if !messages.is_empty() {
+            self.send(&messages);
         }
+    }
+
+    fn send(&self, messages: &[ToWorker]) {
         let worker = self.worker.borrow();
         let Some(running) = worker.as_ref() else {
             return; // stopped: the page said so, and offers a restart
@@ -279,6 +339,21 @@ impl WorkerLink {
         let transfer = js_sys::Array::of1(&bytes.buffer());
         if let Err(error) = running.worker.post_message_with_transfer(&bytes, &transfer) {
             web_sys::console::error_1(&error);
+        }
+    }
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+fn forget_in_local_storage(keys: &[String]) {
+    let Some(storage) = local_storage() else {
+        return;
+    };
+    for key in keys {
+        if storage.remove_item(key).is_err() {
+            web_sys::console::warn_1(&format!("wasm-mqtt: could not remove {key}").into());
         }
     }
 }

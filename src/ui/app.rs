@@ -52,7 +52,7 @@ pub fn App(#[prop(optional, into)] query: Option<String>) -> impl IntoView {
         });
     }
     let connect_now = params.connect;
-    form.take_up_a_stored_queue(&params, move || {
+    form.take_up_a_stored_queue(client, &params, move || {
         if connect_now {
             form.connect(client);
         }

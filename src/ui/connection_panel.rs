@@ -12,7 +12,7 @@ use super::status_line::StatusLine;
 use crate::Client;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use mqtt_client::{page_is_https, stored_client_ids, Status};
+use mqtt_client::{page_is_https, Status};
 use mqtt_engine::{Version, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_MESSAGES};
 
 /// What the form holds.
@@ -83,13 +83,18 @@ impl ConnectionForm {
     /// Unless the link named a client id, one with unsent messages stored for this broker (a
     /// reload while they waited) is taken up again, so that the next Connect sends them;
     /// `then` runs once that is known.
-    pub fn take_up_a_stored_queue(self, params: &LaunchParams, then: impl FnOnce() + 'static) {
+    pub fn take_up_a_stored_queue(
+        self,
+        client: Client,
+        params: &LaunchParams,
+        then: impl FnOnce() + 'static,
+    ) {
         if params.client_id.is_some() {
             return then();
         }
         let broker = self.broker.get_untracked();
-        leptos::task::spawn_local(async move {
-            if let Some(stored) = stored_client_ids(broker.trim()).await.into_iter().next() {
+        client.stored_client_ids(broker.trim(), move |client_ids| {
+            if let Some(stored) = client_ids.into_iter().next() {
                 self.client_id.set(stored);
             }
             then();

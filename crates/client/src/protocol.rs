@@ -79,12 +79,34 @@ pub enum ToWorker {
         command: Command,
     },
     Page(PageEvent),
+    /// The queues an earlier version kept in the page's localStorage, which the worker cannot
+    /// read, as (key, record): kept in IndexedDB where it has none for the key. Answered with
+    /// [`Reply::QueuesMoved`].
+    MoveQueues(Vec<(String, String)>),
+    /// Which client ids have messages stored for `broker`. Answered with
+    /// [`Reply::StoredClientIds`].
+    StoredClientIds {
+        request: u32,
+        broker: String,
+    },
 }
 
-/// What changed, gathered for about a frame, per connection.
+/// The worker's answer to a question of the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Reply {
+    /// The keys of the queues kept (the page forgets them), or why none could be.
+    QueuesMoved(Result<Vec<String>, String>),
+    StoredClientIds {
+        request: u32,
+        client_ids: Vec<String>,
+    },
+}
+
+/// What changed, gathered for about a frame, per connection; and the answers to the page.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ToPage {
     pub updates: Vec<(ConnectionId, Update)>,
+    pub replies: Vec<Reply>,
 }
 
 pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
@@ -149,6 +171,10 @@ mod tests {
         };
         let to_page = ToPage {
             updates: vec![(7, update)],
+            replies: vec![Reply::StoredClientIds {
+                request: 1,
+                client_ids: vec!["me".into()],
+            }],
         };
         assert_eq!(decode::<ToPage>(&encode(&to_page)).unwrap(), to_page);
         assert!(

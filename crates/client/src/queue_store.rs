@@ -2,14 +2,13 @@
 //! `queues`), one record per broker URL and client id, in the text format of
 //! [`stored_queue`](crate::stored_queue). IndexedDB is there in a Web Worker, which
 //! localStorage is not, and holds far more than localStorage's 5 MB a site, which is less than
-//! the queue's default bound. The page moves the records an earlier version left in
-//! localStorage here ([`move_from_local_storage`]) before the worker reads any.
+//! the queue's default bound. The page hands the worker the records an earlier version left in
+//! localStorage ([`keep_moved`]) before the worker reads any.
 //!
 //! Through `indexed_db_futures`, a kept wrapper of web-sys's IndexedDB with futures in place of
 //! request callbacks.
 
-use crate::environment::js_error_text;
-use crate::stored_queue::{client_id_of, decode, encode, key, KEY_PREFIX};
+use crate::stored_queue::{client_id_of, decode, encode, key};
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
@@ -99,40 +98,24 @@ pub async fn load(broker: &str, client_id: &str) -> Result<Vec<Pending>, Storage
     })
 }
 
-/// Moves the queues an earlier version kept in this page's localStorage to IndexedDB (a queue
-/// already there stays), and forgets them in localStorage once moved.
-pub async fn move_from_local_storage() -> Result<(), StorageError> {
-    let Some(storage) = web_sys::window().and_then(|window| window.local_storage().ok().flatten())
-    else {
-        return Ok(());
-    };
-    let count = storage.length().unwrap_or(0);
-    let keys: Vec<String> = (0..count)
-        .filter_map(|index| storage.key(index).ok().flatten())
-        .filter(|key| key.starts_with(KEY_PREFIX))
-        .collect();
-    if keys.is_empty() {
-        return Ok(());
-    }
+/// Keeps `queues`, as (key, record), where there is none for the key yet (those an earlier
+/// version kept in localStorage); their keys once kept.
+pub async fn keep_moved(queues: Vec<(String, String)>) -> Result<Vec<String>, StorageError> {
     let database = open().await?;
     let transaction = (database.transaction(QUEUES))
         .with_mode(TransactionMode::Readwrite)
         .build()?;
     let store = transaction.object_store(QUEUES)?;
-    for key in &keys {
+    let mut keys = Vec::with_capacity(queues.len());
+    for (key, record) in queues {
         let kept: Option<String> = store.get(key.as_str()).await?;
-        let old = storage.get_item(key).ok().flatten();
-        if let (None, Some(old)) = (kept, old) {
-            store.put(old).with_key(key.as_str()).await?;
+        if kept.is_none() {
+            store.put(record).with_key(key.as_str()).await?;
         }
+        keys.push(key);
     }
     transaction.commit().await?;
-    for key in &keys {
-        if let Err(error) = storage.remove_item(key) {
-            web_sys::console::warn_1(&js_error_text(&error).into());
-        }
-    }
-    Ok(())
+    Ok(keys)
 }
 
 /// The client ids that have unsent messages stored for `broker`.

@@ -37,7 +37,7 @@
 use mqtt_engine::{Message, Pending, QoS};
 
 /// What every key of this app's stored queues starts with.
-pub(crate) const KEY_PREFIX: &str = "wasm-mqtt/queue\n";
+pub const KEY_PREFIX: &str = "wasm-mqtt/queue\n";
 /// The record's first line, up to its format version. Version 1 was JSON.
 const MAGIC: &str = "wasm-mqtt queue ";
 /// The record's format, for whoever reads it after a change.

@@ -4,7 +4,8 @@
 //! [`ToPage`] at most about once a frame, never one message per MQTT packet.
 
 use crate::connection::Connection;
-use crate::protocol::{decode, encode, Command, ConnectionId, ToPage, ToWorker};
+use crate::protocol::{decode, encode, Command, ConnectionId, Reply, ToPage, ToWorker};
+use crate::queue_store;
 use crate::update::{Notice, Update};
 use gloo_timers::callback::Timeout;
 use std::cell::RefCell;
@@ -54,6 +55,25 @@ fn handle(
     message: ToWorker,
 ) {
     match message {
+        ToWorker::MoveQueues(queues) => {
+            let (scope, outbox) = (scope.clone(), outbox.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let kept = queue_store::keep_moved(queues).await;
+                let reply = Reply::QueuesMoved(kept.map_err(|error| error.to_string()));
+                Outbox::reply(&outbox, &scope, reply);
+            });
+        }
+        ToWorker::StoredClientIds { request, broker } => {
+            let (scope, outbox) = (scope.clone(), outbox.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let client_ids = queue_store::client_ids(&broker).await;
+                let reply = Reply::StoredClientIds {
+                    request,
+                    client_ids,
+                };
+                Outbox::reply(&outbox, &scope, reply);
+            });
+        }
         ToWorker::Page(event) => {
             // Cloned handles: a connection's work may tell the outbox, never this map.
             let all: Vec<Connection> = connections.borrow().values().cloned().collect();
@@ -102,6 +122,7 @@ fn handle(
 #[derive(Default)]
 struct Outbox {
     updates: Vec<(ConnectionId, Update)>,
+    replies: Vec<Reply>,
     timer: Option<Timeout>,
     last_post: f64,
 }
@@ -118,6 +139,18 @@ impl Outbox {
             Some((_, pending)) => pending.merge(update),
             None => outbox.updates.push((connection, update)),
         }
+        drop(outbox);
+        Outbox::post_soon(this, scope);
+    }
+
+    fn reply(this: &Rc<RefCell<Outbox>>, scope: &DedicatedWorkerGlobalScope, reply: Reply) {
+        this.borrow_mut().replies.push(reply);
+        Outbox::post_soon(this, scope);
+    }
+
+    /// Posts when a frame's time has passed since the last post, unless a post is due already.
+    fn post_soon(this: &Rc<RefCell<Outbox>>, scope: &DedicatedWorkerGlobalScope) {
+        let mut outbox = this.borrow_mut();
         if outbox.timer.is_some() {
             return;
         }
@@ -129,13 +162,16 @@ impl Outbox {
     }
 
     fn post(this: &Rc<RefCell<Outbox>>, scope: &DedicatedWorkerGlobalScope) {
-        let updates = {
+        let to_page = {
             let mut outbox = this.borrow_mut();
             outbox.timer = None;
             outbox.last_post = js_sys::Date::now();
-            std::mem::take(&mut outbox.updates)
+            ToPage {
+                updates: std::mem::take(&mut outbox.updates),
+                replies: std::mem::take(&mut outbox.replies),
+            }
         };
-        let bytes = js_sys::Uint8Array::from(encode(&ToPage { updates }).as_slice());
+        let bytes = js_sys::Uint8Array::from(encode(&to_page).as_slice());
         let transfer = js_sys::Array::of1(&bytes.buffer());
         if let Err(error) = scope.post_message_with_transfer(&bytes, &transfer) {
             web_sys::console::error_1(&error);
