@@ -295,6 +295,10 @@ impl Client {
 
     fn send(&self, message: Message, queue_offline: bool) -> Result<PublishId, PublishError> {
         TopicName::new(message.topic.as_str()).map_err(PublishError::InvalidTopic)?;
+        // A dead worker would drop it: refused, and the status says why.
+        if self.signals.worker_stopped.get_untracked() {
+            return Err(PublishError::NotConnected);
+        }
         let id = (self.connection)
             .try_with_value(|handle| handle.publish_id())
             .flatten()
@@ -336,7 +340,8 @@ impl Client {
     }
 
     fn check_filter(&self, filter: &str) -> Result<(), SubscribeError> {
-        if !self.connection.with_value(Handle::connected_once) {
+        let stopped = self.signals.worker_stopped.get_untracked();
+        if stopped || !self.connection.with_value(Handle::connected_once) {
             return Err(SubscribeError::NotConnected);
         }
         TopicFilter::new(filter)
