@@ -9,19 +9,22 @@
 //! closed (and a retry scheduled if the loss is to be retried), the timer is re-armed, and a
 //! save of the queue is scheduled if it changed. The page is told after the driver is released,
 //! so that what it commands on hearing (a reply to a message) finds the driver free.
+//!
+//! `inputs` is how inputs enter; `stored` is the stored queue's part: the claim, the read
+//! before CONNECT, the writes.
+
+mod inputs;
+mod stored;
 
 use crate::clock::{now, wall_clock};
-use crate::current::{Current, Hold, SaveJob};
+use crate::current::Current;
 use crate::environment::{browser_is_offline, page_is_https};
 use crate::later_task::LaterTask;
 use crate::link::{Callbacks, Link};
 use crate::protocol::PageEvent;
-use crate::queue_store::{self, StorageError};
 use crate::reconnect::{AfterLoss, Reconnect, RetryStatus};
 use crate::session_timer::SessionTimer;
 use crate::store::SaveSchedule;
-use crate::stored_queue;
-use crate::tab_lock::{self, Claim};
 use crate::transport_error::{self, Progress};
 use crate::turns::{Answers, Turns};
 use crate::update::{
@@ -29,95 +32,18 @@ use crate::update::{
     Subscription, Update,
 };
 use gloo_timers::callback::Timeout;
+pub(crate) use inputs::{command, drive};
+use inputs::{drive_weak, wake};
 use mqtt_engine::{
-    ConnectOptions, DisconnectReason, Event, Instant, Message, Pending, PublishError, PublishId,
-    QoS, RequestId, Session, State, SubscribeError,
+    ConnectOptions, DisconnectReason, Event, Instant, Message, PublishError, PublishId, QoS,
+    RequestId, Session, State, SubscribeError,
 };
-use std::cell::{RefCell, RefMut};
+use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use web_sys::CloseEvent;
 
 /// Where the page hears of what changed.
 pub(crate) type TellPage = Rc<dyn Fn(Update)>;
-
-/// Runs one input through the driver, then the end of the turn; tells the page after.
-pub(crate) fn drive<R>(
-    driver: &Rc<RefCell<Driver>>,
-    input: impl FnOnce(&mut Driver) -> R,
-) -> Option<R> {
-    let mut guard = borrow(driver)?;
-    guard.read_inbox();
-    let result = input(&mut guard);
-    guard.end_turn();
-    let answering = guard.turns.answers == Answers::Gathering;
-    release_and_tell(guard);
-    if answering {
-        // The answers to the messages, and what the page published on hearing of them, in
-        // one `send`.
-        if let Some(mut guard) = borrow(driver) {
-            guard.turns.answers = Answers::None;
-            guard.flush();
-        }
-    }
-    Some(result)
-}
-
-/// Runs a command now; what it makes the session send goes out at the end of this task, with
-/// anything else commanded in it. The page hears of what it changed after the driver is
-/// released.
-pub(crate) fn command<R>(
-    driver: &Rc<RefCell<Driver>>,
-    command: impl FnOnce(&mut Driver) -> R,
-) -> Option<R> {
-    let mut guard = borrow(driver)?;
-    let result = command(&mut guard);
-    guard.schedule_flush();
-    release_and_tell(guard);
-    Some(result)
-}
-
-/// The driver, unless it is at work already: only a bug could get there (the driver called
-/// back into itself), which is said rather than panicked on.
-fn borrow(driver: &Rc<RefCell<Driver>>) -> Option<RefMut<'_, Driver>> {
-    let borrowed = driver.try_borrow_mut().ok();
-    if borrowed.is_none() {
-        web_sys::console::error_1(
-            &"wasm-mqtt: the driver was re-entered; the input was dropped".into(),
-        );
-    }
-    borrowed
-}
-
-/// Releases the driver, then hands the page what changed.
-fn release_and_tell(mut guard: RefMut<'_, Driver>) {
-    let update = std::mem::take(&mut guard.update);
-    let tell = guard.tell_page.clone();
-    drop(guard);
-    if !update.is_empty() {
-        tell(update);
-    }
-}
-
-/// The first WebSocket message since the last turn: the turn that reads and answers it waits
-/// for a later task, which runs after the messages already queued in the tab, so that one turn
-/// (one `send`, one update of the page) serves the whole burst.
-fn wake(driver: &Weak<RefCell<Driver>>) {
-    let Some(driver) = driver.upgrade() else {
-        return;
-    };
-    let Some(later) = borrow(&driver).map(|mut guard| guard.turns.burst_in_a_later_task()) else {
-        return;
-    };
-    if !later {
-        drive(&driver, |_| {});
-    }
-}
-
-fn drive_weak(driver: &Weak<RefCell<Driver>>, input: impl FnOnce(&mut Driver)) {
-    if let Some(driver) = driver.upgrade() {
-        drive(&driver, input);
-    }
-}
 
 pub(crate) struct Driver {
     this: Weak<RefCell<Driver>>,
@@ -201,100 +127,6 @@ impl Driver {
         }
         self.update.status = Some(Status::Connecting);
         self.open_link();
-    }
-
-    fn replace_session(&mut self, url: &str, options: ConnectOptions) -> Result<(), String> {
-        if let Some(old) = self.current.take() {
-            // Keep what it had not had acknowledged: a Connect with its broker and client id
-            // later gives it to that session.
-            if let Some(job) = old.save_job() {
-                self.spawn_save(job, Driver::saved);
-            }
-            self.save = SaveSchedule::default();
-            self.ending_awaits_queue = None;
-            if old.session.unacknowledged() > 0 {
-                self.update.sent.push(SentChange::UnacknowledgedStored);
-            }
-            self.subscriptions.clear();
-            self.update.subscriptions = Some(Vec::new());
-        }
-        let session = Session::new(options.clone())
-            .map_err(|error| format!("the connection settings are not valid: {error}"))?;
-        self.sessions_made += 1;
-        let tag = self.sessions_made;
-        let lock_name = stored_queue::key(url, &options.client_id);
-        self.current = Some(Current {
-            url: url.to_string(),
-            options,
-            session,
-            tag,
-            restored: 0,
-            hold: Hold::Asking,
-            page_ids: Default::default(),
-        });
-        let this = self.this.clone();
-        let asked = tab_lock::claim(&lock_name, move |claim| {
-            drive_weak(&this, |driver| driver.on_claim(tag, claim))
-        });
-        if !asked {
-            self.on_claim(tag, Claim::Unsupported);
-        }
-        Ok(())
-    }
-
-    /// This tab's answer about the stored queue of session `tag`: read it if this tab has it.
-    fn on_claim(&mut self, tag: u64, claim: Claim) {
-        let Some(current) = self.current.as_mut().filter(|current| current.tag == tag) else {
-            return;
-        };
-        if let Err(text) = current.take_claim(claim) {
-            self.notice(text);
-            return self.queue_settled(false);
-        }
-        let (url, client_id) = (current.url.clone(), current.options.client_id.clone());
-        let this = self.this.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let stored = queue_store::load(&url, &client_id).await;
-            drive_weak(&this, |driver| driver.on_stored(tag, stored));
-        });
-    }
-
-    /// What was stored for session `tag`, read: it goes to the session before CONNECT.
-    fn on_stored(&mut self, tag: u64, stored: Result<Vec<Pending>, StorageError>) {
-        let Some(current) = self.current.as_mut().filter(|current| current.tag == tag) else {
-            return;
-        };
-        let restored = current.take_stored(stored);
-        let resumes = current.restored > 0;
-        if let Some(text) = restored.notice {
-            self.notice(text);
-        }
-        (self.update.sent).extend(restored.sent.into_iter().map(SentChange::Added));
-        // What was published while the queue was read is not stored yet.
-        self.save.changed();
-        self.queue_settled(resumes);
-    }
-
-    /// This tab knows what it holds of the stored queue: CONNECT may go out, and a first try
-    /// that ended meanwhile is judged.
-    fn queue_settled(&mut self, resumes_stored_messages: bool) {
-        if resumes_stored_messages {
-            self.reconnect.resumes_stored_messages();
-        }
-        let awaited =
-            (self.link.as_mut()).is_some_and(|link| std::mem::take(&mut link.connect_awaits_queue));
-        if awaited {
-            if let Some(session) = self.session() {
-                session.connect(now());
-            }
-        }
-        if let Some(reason) = self.ending_awaits_queue.take() {
-            let status = self.after_ending(&reason, now());
-            self.update.status = Some(status.unwrap_or_else(|| Status::Disconnected {
-                by_you: reason == DisconnectReason::ClientRequested,
-                reason: reason.to_string(),
-            }));
-        }
     }
 
     /// A new WebSocket for the connection; the session connects once it opens.
@@ -692,60 +524,6 @@ impl Driver {
         (self.timer).arm(deadline, self.turns.from_network, move || {
             drive_weak(&this, Driver::on_timer)
         });
-    }
-
-    fn schedule_save(&mut self) {
-        let this = self.this.clone();
-        (self.save).schedule(move || drive_weak(&this, Driver::save_now));
-    }
-
-    /// Stores what the session has not had acknowledged, if it changed; also on `pagehide`, so
-    /// that a reload inside the delay loses as little as can be.
-    fn save_now(&mut self) {
-        if !self.save.begin_due() {
-            return;
-        }
-        // A tab that does not hold the stored queue writes nothing.
-        let Some(job) = (self.current.as_ref()).and_then(Current::save_job) else {
-            self.save.write_ended(Ok(()));
-            return;
-        };
-        self.spawn_save(job, |driver, result| {
-            if let Some(text) = driver.save.write_ended(result) {
-                driver.notice(text);
-            }
-            driver.schedule_save();
-        });
-    }
-
-    /// Writes `job` away from the driver; `then` hears how it went, in words for the user.
-    fn spawn_save(&self, job: SaveJob, then: fn(&mut Driver, Result<(), String>)) {
-        let this = self.this.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let SaveJob {
-                url,
-                client_id,
-                pending,
-            } = job;
-            let result = queue_store::save(&url, &client_id, &pending).await;
-            let result = result.map_err(|error| {
-                let what = match pending.len() {
-                    1 => "the unsent message".to_string(),
-                    n => format!("{n} unsent messages"),
-                };
-                format!(
-                    "could not keep {what} in this browser: {error}; until they are sent they \
-                     are kept only while this page stays open"
-                )
-            });
-            drive_weak(&this, |driver| then(driver, result));
-        });
-    }
-
-    fn saved(&mut self, result: Result<(), String>) {
-        if let Some(text) = self.save.saved(result) {
-            self.notice(text);
-        }
     }
 
     fn notice(&mut self, text: String) {
