@@ -4,13 +4,11 @@
 
 use crate::log::Log;
 use crate::next_frame::NextFrame;
+use crate::signals::Signals;
 use crate::worker_link::{Listener, WorkerLink};
 use leptos::prelude::*;
 use mqtt_client::protocol::{Command, ConnectionId, Outgoing};
-use mqtt_client::{
-    Notice, Outcome, QueueView, Received, RetryStatus, Sent, SentChange, Status, SubState,
-    Subscription,
-};
+use mqtt_client::{Notice, QueueView, Received, RetryStatus, Sent, Status, SubState, Subscription};
 use mqtt_engine::{
     ConnectOptions, DisconnectReason, Message, PublishError, PublishId, QoS, SubscribeError,
     TopicFilter, TopicName,
@@ -64,27 +62,6 @@ impl Drop for Handle {
     fn drop(&mut self) {
         self.link.leave(self.id);
     }
-}
-
-/// A function told of each message as it arrives.
-type ReceivedHandler = Rc<dyn Fn(&Received)>;
-
-/// What the UI reads. Each part is a signal of its own, so a view re-renders only for its part.
-#[derive(Clone, Copy)]
-struct Signals {
-    status: RwSignal<Status>,
-    /// Written untracked as messages arrive; its readers hear of it once a frame.
-    received: RwSignal<Log<Received>>,
-    received_frame: StoredValue<NextFrame, LocalStorage>,
-    sent: RwSignal<Log<Sent>>,
-    subscriptions: RwSignal<Vec<Subscription>>,
-    errors: RwSignal<Log<Notice>>,
-    retry: RwSignal<RetryStatus>,
-    queue: RwSignal<QueueView>,
-    /// The worker died: the page offers to restart it.
-    worker_stopped: RwSignal<bool>,
-    /// Told of each message as it arrives ([`Client::on_received`]).
-    received_handlers: StoredValue<Vec<ReceivedHandler>, LocalStorage>,
 }
 
 /// What the client hears from the worker.
@@ -394,126 +371,5 @@ impl Handle {
         let n = self.published.get() + 1;
         self.published.set(n);
         Some(PublishId(PAGE_PUBLISH_IDS | n))
-    }
-}
-
-impl Signals {
-    /// Applies what the connection changed. Each received message goes to the handlers first,
-    /// then into the log, whose readers hear of it at the next frame.
-    fn apply(&self, update: mqtt_client::Update) {
-        let mqtt_client::Update {
-            status,
-            received,
-            sent,
-            subscriptions,
-            notices,
-            retry,
-            queue,
-        } = update;
-        if let Some(retry) = retry {
-            self.retry.set(retry);
-        }
-        if let Some(queue) = queue {
-            self.queue.set(queue);
-        }
-        if let Some(status) = status {
-            self.status.set(status);
-        }
-        if !received.is_empty() {
-            // Cloned, so that a handler may add another without a borrow held.
-            let handlers = self.received_handlers.get_value();
-            for message in &received {
-                for handler in &handlers {
-                    handler(message);
-                }
-            }
-            self.received.update_untracked(|log| {
-                for message in received {
-                    log.push(message);
-                }
-            });
-            self.received_frame.try_with_value(NextFrame::schedule);
-        }
-        if !sent.is_empty() {
-            self.sent.update(|log| apply_to_sent(log, sent));
-        }
-        if let Some(subscriptions) = subscriptions {
-            self.subscriptions.set(subscriptions);
-        }
-        if !notices.is_empty() {
-            self.errors.update(|log| {
-                for notice in notices {
-                    log.push(notice);
-                }
-            });
-        }
-    }
-}
-
-/// Brings the log of sent messages up to date, in the order of the changes.
-fn apply_to_sent(log: &mut Log<Sent>, changes: Vec<SentChange>) {
-    for change in changes {
-        match change {
-            SentChange::Added(sent) => {
-                log.push(sent);
-            }
-            SentChange::Outcome(id, outcome) => {
-                // Ids rise with each publish and acks come in near that order: search from
-                // the end.
-                if let Some(entry) = log.find_last_mut(|entry| entry.id == id) {
-                    entry.outcome = outcome;
-                }
-            }
-            SentChange::UnacknowledgedStored => {
-                for (_, entry) in log.iter_mut() {
-                    if matches!(entry.outcome, Outcome::Pending | Outcome::Received) {
-                        entry.outcome = Outcome::Stored;
-                    }
-                }
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use bytes::Bytes;
-
-    #[test]
-    fn sent_messages_learn_their_outcome_and_survive_a_lost_link() {
-        let mut log = Log::new(10);
-        let entry = |id| Sent {
-            id: PublishId(id),
-            at: 0.0,
-            topic: "t".into(),
-            payload: Bytes::new(),
-            qos: QoS::AtLeastOnce,
-            retain: false,
-            outcome: Outcome::Pending,
-        };
-        apply_to_sent(
-            &mut log,
-            (1..=3).map(|id| SentChange::Added(entry(id))).collect(),
-        );
-        // A lost link changes no outcome: the session sends the rest again after the
-        // reconnect.
-        apply_to_sent(
-            &mut log,
-            vec![SentChange::Outcome(PublishId(2), Outcome::Delivered)],
-        );
-        let outcomes = |log: &Log<Sent>| -> Vec<Outcome> {
-            log.iter().map(|(_, sent)| sent.outcome.clone()).collect()
-        };
-        assert_eq!(
-            outcomes(&log),
-            [Outcome::Pending, Outcome::Delivered, Outcome::Pending],
-            "the session sends the rest again after the reconnect"
-        );
-        apply_to_sent(&mut log, vec![SentChange::UnacknowledgedStored]);
-        assert_eq!(
-            outcomes(&log),
-            [Outcome::Stored, Outcome::Delivered, Outcome::Stored]
-        );
     }
 }

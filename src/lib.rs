@@ -6,6 +6,7 @@
 pub mod client;
 pub mod log;
 mod next_frame;
+mod signals;
 pub mod ui;
 pub mod worker_link;
 
