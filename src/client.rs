@@ -8,7 +8,9 @@ use crate::signals::Signals;
 use crate::worker_link::{Listener, WorkerLink};
 use leptos::prelude::*;
 use mqtt_client::protocol::{Command, ConnectionId, Outgoing};
-use mqtt_client::{Notice, QueueView, Received, RetryStatus, Sent, Status, SubState, Subscription};
+use mqtt_client::{
+    Notice, Outcome, QueueView, Received, RetryStatus, Sent, Status, SubState, Subscription,
+};
 use mqtt_engine::{
     ConnectOptions, DisconnectReason, Message, PublishError, PublishId, QoS, SubscribeError,
     TopicFilter, TopicName,
@@ -257,33 +259,45 @@ impl Client {
     /// Hands a message to the session. Connected, it goes out at once; otherwise it waits, in
     /// order, for the next CONNACK (and in this browser's storage meanwhile). Refused here with
     /// no connection set up or an invalid topic; a refusal of the session (the queue at its
-    /// bound, over the broker's limits) is the message's outcome.
+    /// bound, over the broker's limits) is the message's outcome. Either way it is in
+    /// [`sent`](Self::sent), with what became of it.
     pub fn publish(&self, message: Message) -> Result<PublishId, PublishError> {
         self.send(message, true)
     }
 
     /// As [`publish`](Self::publish), but refused unless connected now.
     pub fn publish_if_connected(&self, message: Message) -> Result<PublishId, PublishError> {
-        if !self.signals.status.with_untracked(Status::is_connected) {
-            return Err(PublishError::NotConnected);
-        }
         self.send(message, false)
     }
 
+    /// Hands `message` to the worker, or refuses what the page can tell at once; either way
+    /// the log of sent messages has it, with what became of it.
     fn send(&self, message: Message, queue_offline: bool) -> Result<PublishId, PublishError> {
-        TopicName::new(message.topic.as_str()).map_err(PublishError::InvalidTopic)?;
-        // A dead worker would drop it: refused, and the status says why.
-        if self.signals.worker_stopped.get_untracked() {
+        let Some((id, connected_once)) = (self.connection)
+            .try_with_value(|handle| (handle.publish_id(), handle.connected_once()))
+        else {
             return Err(PublishError::NotConnected);
+        };
+        let connected = self.signals.status.with_untracked(Status::is_connected);
+        // A dead worker would drop it: refused, and the status says why.
+        let stopped = self.signals.worker_stopped.get_untracked();
+        let refusal = match TopicName::new(message.topic.as_str()) {
+            Err(error) => Some(PublishError::InvalidTopic(error)),
+            Ok(_) if stopped || !connected_once || (!queue_offline && !connected) => {
+                Some(PublishError::NotConnected)
+            }
+            Ok(_) => None,
+        };
+        let mut sent = Sent::pending(id, &message);
+        if let Some(refusal) = &refusal {
+            sent.outcome = Outcome::Failed(refusal.to_string());
         }
-        let id = (self.connection)
-            .try_with_value(|handle| handle.publish_id())
-            .flatten()
-            .ok_or(PublishError::NotConnected)?;
-        let sent = Sent::pending(id, &message);
         self.signals.sent.update(|log| {
             log.push(sent);
         });
+        if let Some(refusal) = refusal {
+            return Err(refusal);
+        }
         let message = Outgoing {
             topic: message.topic,
             payload: message.payload,
@@ -363,13 +377,10 @@ impl Handle {
         self.connected_with.borrow().is_some()
     }
 
-    /// An id for the next message published, if a connection was set up.
-    fn publish_id(&self) -> Option<PublishId> {
-        if !self.connected_once() {
-            return None;
-        }
+    /// An id for the next message published.
+    fn publish_id(&self) -> PublishId {
         let n = self.published.get() + 1;
         self.published.set(n);
-        Some(PublishId(PAGE_PUBLISH_IDS | n))
+        PublishId(PAGE_PUBLISH_IDS | n)
     }
 }

@@ -8,7 +8,6 @@ use super::params::LaunchParams;
 use super::publish_view::PublishView;
 use super::share_link::ShareLink;
 use super::subscribe_view::{SubscribeForm, SubscribeView};
-use crate::log::Log;
 use crate::Client;
 use leptos::prelude::*;
 use mqtt_client::Status;
@@ -22,8 +21,7 @@ pub fn App(#[prop(optional, into)] query: Option<String>) -> impl IntoView {
     // The components below take the client from the context.
     provide_context(client);
     let form = ConnectionForm::new(&params);
-    let publish_log = RwSignal::new(Log::new(200));
-    let counter = Counter::new(client, publish_log, &params);
+    let counter = Counter::new(client, &params);
     let subscribe = SubscribeForm::new(&params);
     let link_problems = RwSignal::new(params.problems.clone());
 
@@ -68,7 +66,7 @@ pub fn App(#[prop(optional, into)] query: Option<String>) -> impl IntoView {
         <ErrorList link_problems />
         <main class="panels">
             <ConnectionPanel form />
-            <PublishView counter log=publish_log />
+            <PublishView counter />
             <SubscribeView form=subscribe />
         </main>
         <footer>

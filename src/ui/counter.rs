@@ -3,9 +3,7 @@
 //! unless "queue while offline" is ticked: then it waits in the session's queue.
 
 use super::params::{LaunchParams, INTERVAL_RANGE_MS};
-use super::publish_log::PublishLine;
-use super::text::{counter_payload, failed_line, sent_line};
-use crate::log::Log;
+use super::text::counter_payload;
 use crate::Client;
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
@@ -25,12 +23,11 @@ pub struct Counter {
     /// What is wrong with the period, if Start found something.
     pub problem: RwSignal<Option<String>>,
     client: Client,
-    log: RwSignal<Log<PublishLine>>,
     interval: StoredValue<Option<Interval>, LocalStorage>,
 }
 
 impl Counter {
-    pub fn new(client: Client, log: RwSignal<Log<PublishLine>>, params: &LaunchParams) -> Self {
+    pub fn new(client: Client, params: &LaunchParams) -> Self {
         Self {
             topic: RwSignal::new(params.topic.clone().unwrap_or("python/mqtt".into())),
             qos: RwSignal::new(params.qos.unwrap_or(QoS::AtMostOnce)),
@@ -40,7 +37,6 @@ impl Counter {
             next: RwSignal::new(0),
             problem: RwSignal::new(None),
             client,
-            log,
             interval: StoredValue::new_local(None),
         }
     }
@@ -85,20 +81,16 @@ impl Counter {
     fn tick(self) {
         let n = self.next.get_untracked();
         self.next.set(n + 1);
-        let topic = self.topic.get_untracked();
-        let payload = counter_payload(n);
-        let message = Message::new(topic.clone(), payload.clone(), self.qos.get_untracked());
-        let published = if self.queue_offline.get_untracked() {
+        let message = Message::new(
+            self.topic.get_untracked(),
+            counter_payload(n),
+            self.qos.get_untracked(),
+        );
+        // The client's log of sent messages says what became of it, a refusal too.
+        let _ = if self.queue_offline.get_untracked() {
             self.client.publish(message)
         } else {
             self.client.publish_if_connected(message)
         };
-        let line = match published {
-            Ok(id) => PublishLine::sent(sent_line(payload.as_bytes(), &topic), id),
-            Err(error) => PublishLine::failed(failed_line(&topic, &error.to_string())),
-        };
-        self.log.update(|log| {
-            log.push(line);
-        });
     }
 }

@@ -1,10 +1,7 @@
 //! Publish one message: topic, payload, QoS, retain.
 
 use super::problem_line::ProblemLine;
-use super::publish_log::PublishLine;
 use super::qos_select::QosSelect;
-use super::text::{failed_line, sent_line};
-use crate::log::Log;
 use crate::Client;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -12,7 +9,7 @@ use mqtt_client::Outcome;
 use mqtt_engine::{Message, PublishId, QoS};
 
 #[component]
-pub fn PublishForm(log: RwSignal<Log<PublishLine>>, topic: String) -> impl IntoView {
+pub fn PublishForm(topic: String) -> impl IntoView {
     let client = expect_context::<Client>();
     let topic = RwSignal::new(topic);
     let payload = RwSignal::new(String::from("hello from the browser"));
@@ -34,24 +31,19 @@ pub fn PublishForm(log: RwSignal<Log<PublishLine>>, topic: String) -> impl IntoV
     });
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
-        let topic = topic.get_untracked();
-        let payload = payload.get_untracked();
-        let mut message = Message::new(topic.clone(), payload.clone(), qos.get_untracked());
+        let mut message = Message::new(
+            topic.get_untracked(),
+            payload.get_untracked(),
+            qos.get_untracked(),
+        );
         message.retain = retain.get_untracked();
-        let line = match client.publish(message) {
+        match client.publish(message) {
             Ok(id) => {
                 refused.set(None);
                 last.set(Some(id));
-                PublishLine::sent(sent_line(payload.as_bytes(), &topic), id)
             }
-            Err(error) => {
-                refused.set(Some(format!("Not published: {error}")));
-                PublishLine::failed(failed_line(&topic, &error.to_string()))
-            }
-        };
-        log.update(|log| {
-            log.push(line);
-        });
+            Err(error) => refused.set(Some(format!("Not published: {error}"))),
+        }
     };
     view! {
         <form

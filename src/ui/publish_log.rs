@@ -1,43 +1,18 @@
-//! What was published, as the tutorial's pub.py prints it, with what became of each message.
+//! What was published, as the tutorial's pub.py prints it, with what became of each message:
+//! the client's own log of sent messages, refusals included.
 
+use super::text::{failed_line, sent_line};
 use super::time_of_day;
 use crate::log::Log;
 use crate::Client;
+use bytes::Bytes;
 use leptos::prelude::*;
-use mqtt_client::{wall_clock, Outcome, Status};
-use mqtt_engine::PublishId;
-
-/// One line of the publish log.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PublishLine {
-    pub at: f64,
-    pub text: String,
-    /// The message the session took, if it took it.
-    pub id: Option<PublishId>,
-}
-
-impl PublishLine {
-    pub fn sent(text: String, id: PublishId) -> Self {
-        Self {
-            at: wall_clock(),
-            text,
-            id: Some(id),
-        }
-    }
-
-    pub fn failed(text: String) -> Self {
-        Self {
-            at: wall_clock(),
-            text,
-            id: None,
-        }
-    }
-}
+use mqtt_client::{Outcome, Sent, Status};
 
 #[component]
-pub fn PublishLog(log: RwSignal<Log<PublishLine>>) -> impl IntoView {
+pub fn PublishLog() -> impl IntoView {
     let client = expect_context::<Client>();
-    let lines = move || log.with(|log| log.iter().rev().cloned().collect::<Vec<_>>());
+    let lines = move || (client.sent()).with(|log| log.iter().rev().cloned().collect::<Vec<_>>());
     view! {
         <div class="log-header">
             <h3 id="publish-log-heading">"Published"</h3>
@@ -45,10 +20,7 @@ pub fn PublishLog(log: RwSignal<Log<PublishLine>>) -> impl IntoView {
                 type="button"
                 class="small"
                 id="clear-publish-log"
-                on:click=move |_| {
-                    log.update(Log::clear);
-                    client.clear_sent();
-                }
+                on:click=move |_| client.clear_sent()
             >
                 "Clear"
             </button>
@@ -57,26 +29,29 @@ pub fn PublishLog(log: RwSignal<Log<PublishLine>>) -> impl IntoView {
             <For
                 each=lines
                 key=|(seq, _)| *seq
-                children=move |(_, line)| view! { <PublishLogLine line /> }
+                children=move |(seq, sent)| view! { <PublishLogLine seq sent /> }
             />
         </ol>
     }
 }
 
+/// One message: "Send ..." while it goes, or "Failed to send ..." once refused, as pub.py
+/// prints them, and what became of it.
 #[component]
-fn PublishLogLine(line: PublishLine) -> impl IntoView {
+fn PublishLogLine(seq: u64, sent: Sent) -> impl IntoView {
     let client = expect_context::<Client>();
-    let id = line.id;
-    // Searching from the newest: a line's message is near the end of the sent log.
+    // Searching from the newest: a line's entry is near the end of the log.
     let outcome = move || {
-        let id = id?;
-        client.sent().with(|sent| {
-            sent.iter()
-                .rev()
-                .find(|(_, entry)| entry.id == id)
+        client.sent().with(|log: &Log<Sent>| {
+            (log.iter().rev())
+                .find(|(entry_seq, _)| *entry_seq == seq)
                 .map(|(_, entry)| entry.outcome.clone())
         })
     };
+    let Sent {
+        at, topic, payload, ..
+    } = sent;
+    let text = move || line_text(&outcome(), &topic, &payload);
     let outcome_text = move || match outcome() {
         Some(Outcome::Pending) if client.status().with(Status::is_connected) => {
             "waiting for the broker".to_string()
@@ -84,21 +59,23 @@ fn PublishLogLine(line: PublishLine) -> impl IntoView {
         Some(Outcome::Pending) => "queued: goes out once connected".to_string(),
         Some(Outcome::Received) => "received by the broker: completing".to_string(),
         Some(Outcome::Delivered) => "delivered".to_string(),
-        Some(Outcome::Failed(reason)) => reason,
         Some(Outcome::Stored) => "stored in this browser: sent when you connect again to this \
                                   broker with this client id"
             .to_string(),
-        None => String::new(),
+        Some(Outcome::Failed(_)) | None => String::new(),
     };
-    let failed = id.is_none();
     view! {
-        <li
-            data-testid="publish-line"
-            class:failed=move || failed || matches!(outcome(), Some(Outcome::Failed(_)))
-        >
-            <time>{time_of_day(line.at)}</time>
-            <span class="text">{line.text}</span>
+        <li data-testid="publish-line" class:failed=move || matches!(outcome(), Some(Outcome::Failed(_)))>
+            <time>{time_of_day(at)}</time>
+            <span class="text">{text}</span>
             <span class="outcome">{outcome_text}</span>
         </li>
+    }
+}
+
+fn line_text(outcome: &Option<Outcome>, topic: &str, payload: &Bytes) -> String {
+    match outcome {
+        Some(Outcome::Failed(reason)) => failed_line(topic, reason),
+        _ => sent_line(payload, topic),
     }
 }

@@ -3,15 +3,14 @@
 use super::counter::Counter;
 use super::problem_line::ProblemLine;
 use super::publish_form::PublishForm;
-use super::publish_log::{PublishLine, PublishLog};
+use super::publish_log::PublishLog;
 use super::qos_select::QosSelect;
 use super::queue_status::QueueStatus;
 use super::text::counter_payload;
-use crate::log::Log;
 use leptos::prelude::*;
 
 #[component]
-pub fn PublishView(counter: Counter, log: RwSignal<Log<PublishLine>>) -> impl IntoView {
+pub fn PublishView(counter: Counter) -> impl IntoView {
     let running = counter.running;
     view! {
         <section class="panel" aria-labelledby="publish-heading">
@@ -80,9 +79,9 @@ pub fn PublishView(counter: Counter, log: RwSignal<Log<PublishLine>>) -> impl In
                 </div>
                 <ProblemLine problem=counter.problem testid="counter-problem" />
             </div>
-            <PublishForm log topic=counter.topic.get_untracked() />
+            <PublishForm topic=counter.topic.get_untracked() />
             <QueueStatus />
-            <PublishLog log />
+            <PublishLog />
         </section>
     }
 }
