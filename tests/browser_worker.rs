@@ -19,7 +19,16 @@ async fn a_worker_that_dies_is_said_and_a_restart_sends_what_was_stored() {
     let name = unique("worker-dies");
     let topic = unique("worker/dies");
     let url = relay_url(&name);
-    let observer = observer(&topic).await;
+    // The observer's session outlives the worker's death, so that the broker keeps what comes
+    // for it while the new worker connects it again.
+    let mut observer_options = options("worker-observer", Version::V5);
+    observer_options.clean_start = false;
+    observer_options.session_expiry_secs = 60;
+    let observer = connect(&ws_url(), observer_options).await;
+    observer
+        .subscribe(&topic, QoS::AtLeastOnce)
+        .expect("subscribes");
+    wait_granted(observer, &topic).await;
     let client = connect(&url, options("worker-dies", Version::V5)).await;
     server_command("down", &name).await;
     wait_for(client, "reconnecting", 5_000).await;
