@@ -25,7 +25,7 @@ use crate::protocol::PageEvent;
 use crate::reconnect::{AfterLoss, Reconnect, RetryStatus};
 use crate::session_timer::SessionTimer;
 use crate::store::SaveSchedule;
-use crate::transport_error::{self, Progress};
+use crate::transport_error::{self, LinkError, Progress};
 use crate::turns::{Answers, Turns};
 use crate::update::{
     subscription_requested, unsubscribe_requested, Changes, Notice, QueueView, SentChange, Status,
@@ -115,8 +115,8 @@ impl Driver {
             self.end_turn();
         }
         self.reconnect.start();
-        if let Err(reason) = transport_error::check_broker_url(url, page_is_https()) {
-            return self.end_link(DisconnectReason::TransportClosed(reason));
+        if let Err(error) = transport_error::check_broker_url(url, page_is_https()) {
+            return self.end_link(DisconnectReason::TransportClosed(error.to_string()));
         }
         let same = (self.current.as_ref())
             .is_some_and(|current| current.url == url && current.options == options);
@@ -206,7 +206,8 @@ impl Driver {
         let session = &mut current.session;
         session.handle_bytes(&self.received, now());
         if inflow.text {
-            session.handle_closed(transport_error::text_frame_reason(&link.url));
+            let url = link.url.clone();
+            session.handle_closed(LinkError::TextMessage { url }.to_string());
         }
         if self.received.capacity() > 1 << 20 {
             self.received = Vec::new(); // one large message should not pin a megabyte for good
@@ -218,12 +219,13 @@ impl Driver {
         let Some(link) = self.link.take_if(|link| link.generation == generation) else {
             return;
         };
-        let reason = transport_error::describe_close(
-            &link.url,
-            link.progress,
-            event.code(),
-            &event.reason(),
-        );
+        let reason = LinkError::Closed {
+            url: link.url.clone(),
+            progress: link.progress,
+            code: event.code(),
+            reason: event.reason(),
+        }
+        .to_string();
         let queue_unread =
             (self.current.as_ref()).is_some_and(|current| !current.hold.is_settled());
         if self.session_active() {
