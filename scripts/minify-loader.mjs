@@ -7,7 +7,7 @@
 //   of 16 hex digits (`__wbg_setAttribute_f75317b2b5cabfb4`), once in the wasm's import section
 //   and once in the loader: 123 names whose random digits gzip cannot shrink. Both get short
 //   names (`_0`, `_1`, …): 4.2 KB less gzip (2.6 KB of wasm, 1.6 KB of JS), measured 2026-11-26.
-// - The JS snippets the wasm imports (src/browser/inbox.js) are minified too.
+// - The JS snippets the wasm imports (crates/client/src/inbox.js) are minified too.
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -42,7 +42,7 @@ for (const name of loaders) {
     `${wasmName} ${wasm.length} -> ${shortWasm.length} bytes (${renames.size} imports renamed)`);
 }
 
-// The snippets of JS the wasm imports (src/browser/inbox.js), which Trunk copies as they are.
+// The snippets of JS the wasm imports (crates/client/src/inbox.js), which Trunk copies as they are.
 const snippets = readdirSync(staging, { recursive: true }).filter((f) => f.startsWith("snippets/") && f.endsWith(".js"));
 for (const file of snippets) {
   const source = readFileSync(join(staging, file), "utf8");

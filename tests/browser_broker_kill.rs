@@ -1,7 +1,7 @@
 //! The broker-kill story in the browser, through the app's client: Mosquitto killed with
 //! SIGKILL and started again on the same database ten times (scripts/killable-mosquitto.mjs,
 //! over its control socket) under a burst of 20,000 messages, 10,000 at QoS 1 then 10,000 at
-//! QoS 2. Two `browser::Client`s in this page, a publisher and a subscriber with persistent
+//! QoS 2. Two `wasm_mqtt::Client`s in this page, a publisher and a subscriber with persistent
 //! sessions, reconnect on their own as the app does. The subscriber must show every number:
 //! QoS 1 with no gaps, QoS 2 with no gaps and none twice; what the publisher published while
 //! the broker was down too. What the broker itself loses is told apart as `tests/kill_story`
