@@ -99,13 +99,7 @@ async fn round_trip_at_every_qos(version: Version) {
             ("at qos 2".to_string(), QoS::ExactlyOnce),
         ]
     );
-    let outcomes = || {
-        client.sent().with_untracked(|log| {
-            log.iter()
-                .map(|(_, s)| s.outcome.clone())
-                .collect::<Vec<_>>()
-        })
-    };
+    let outcomes = || outcomes_of(client);
     wait_until(
         "every publish acknowledged",
         5_000,

@@ -102,13 +102,7 @@ async fn tries_back_off_while_the_broker_is_away_and_publishes_wait_in_order() {
     .await;
     let queue = client.queue().get_untracked();
     assert_eq!((queue.queued, queue.unacknowledged), (9, 9), "{queue:?}");
-    let outcomes = || {
-        client.sent().with_untracked(|log| {
-            log.iter()
-                .map(|(_, s)| s.outcome.clone())
-                .collect::<Vec<_>>()
-        })
-    };
+    let outcomes = || outcomes_of(client);
     assert!(outcomes().iter().all(|o| *o == Outcome::Pending));
 
     // Tries fail (the relay refuses the WebSocket); each waits longer than the one before.

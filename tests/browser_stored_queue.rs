@@ -11,13 +11,47 @@ use browser_support::*;
 use leptos::prelude::*;
 use mqtt_client::Outcome;
 use mqtt_client::{queue_store, stored_client_ids, stored_queue};
-use mqtt_engine::{Message, Pending, QoS, Version};
+use mqtt_engine::{ConnectOptions, Message, Pending, QoS, Version};
 use wasm_bindgen_test::*;
 use wasm_mqtt::Client;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 type Stored = Option<Result<Vec<Pending>, String>>;
+
+/// What an earlier page left: `payloads` stored unsent for a broker (behind the relay `name`,
+/// down now) and client id, and an observer on their topic.
+struct EarlierPage {
+    name: String,
+    topic: String,
+    url: String,
+    options: ConnectOptions,
+    client_id: String,
+    observer: Client,
+}
+
+impl EarlierPage {
+    async fn left(prefix: &str, version: Version, payloads: &[String]) -> Self {
+        let name = unique(prefix);
+        let topic = unique(&format!("reconnect/{prefix}"));
+        let url = relay_url(&name);
+        let options = options(prefix, version);
+        let client_id = options.client_id.clone();
+        let observer = observer(&topic).await;
+        queue_store::save(&url, &client_id, &unsent(&topic, payloads))
+            .await
+            .expect("stored");
+        server_command("down", &name).await;
+        Self {
+            name,
+            topic,
+            url,
+            options,
+            client_id,
+            observer,
+        }
+    }
+}
 
 /// What an earlier page left unsent: `payloads` to `topic` at QoS 1, none sent yet.
 fn unsent(topic: &str, payloads: &[String]) -> Vec<Pending> {
@@ -251,13 +285,7 @@ async fn a_full_storage_is_said_once_and_the_queue_kept_in_the_page() {
     client
         .publish(Message::new(topic.clone(), "first", QoS::AtLeastOnce))
         .expect("queued");
-    let notices = || {
-        client.errors().with_untracked(|log| {
-            log.iter()
-                .map(|(_, notice)| notice.text.clone())
-                .collect::<Vec<_>>()
-        })
-    };
+    let notices = || notices_of(client);
     wait_until(
         "the storage error",
         3_000,
@@ -281,13 +309,7 @@ async fn a_full_storage_is_said_once_and_the_queue_kept_in_the_page() {
 
     server_command("up", &name).await;
     client.retry_now();
-    let outcomes = || {
-        client.sent().with_untracked(|log| {
-            log.iter()
-                .map(|(_, s)| s.outcome.clone())
-                .collect::<Vec<_>>()
-        })
-    };
+    let outcomes = || outcomes_of(client);
     wait_until(
         "both messages acknowledged",
         10_000,
@@ -366,18 +388,15 @@ async fn a_reload_with_a_full_10_mb_queue_loses_nothing() {
 /// since they reached the broker before.
 #[wasm_bindgen_test]
 async fn a_queue_restored_while_the_broker_is_down_is_sent_once_it_is_back() {
-    let name = unique("restored-down");
-    let topic = unique("reconnect/restored-down");
-    let url = relay_url(&name);
-    let options = options("restored-down", Version::V3_1_1);
-    let client_id = options.client_id.clone();
-    let observer = observer(&topic).await;
     let expected: Vec<String> = (0..30).map(|n| format!("messages: {n}")).collect();
-    let pending = unsent(&topic, &expected);
-    queue_store::save(&url, &client_id, &pending)
-        .await
-        .expect("stored");
-    server_command("down", &name).await;
+    let EarlierPage {
+        name,
+        url,
+        options,
+        client_id,
+        observer,
+        ..
+    } = EarlierPage::left("restored-down", Version::V3_1_1, &expected).await;
 
     let client = new_client();
     client.connect(&url, options);
@@ -428,19 +447,15 @@ async fn a_record_in_localstorage_is_taken_up_once() {
 /// the next one takes it up, and the broker gets each message once.
 #[wasm_bindgen_test]
 async fn a_second_tab_with_the_same_client_id_leaves_the_stored_queue_to_the_first() {
-    let name = unique("two-tabs");
-    let topic = unique("reconnect/two-tabs");
-    let url = relay_url(&name);
-    let options = options("two-tabs", Version::V5);
-    let client_id = options.client_id.clone();
-    let observer = observer(&topic).await;
-    // What an earlier page left, with the broker down meanwhile.
     let expected: Vec<String> = (0..2).map(|n| format!("stored {n}")).collect();
-    let pending = unsent(&topic, &expected);
-    queue_store::save(&url, &client_id, &pending)
-        .await
-        .expect("stored");
-    server_command("down", &name).await;
+    let EarlierPage {
+        name,
+        topic,
+        url,
+        options,
+        client_id,
+        observer,
+    } = EarlierPage::left("two-tabs", Version::V5, &expected).await;
 
     let first = Tab::open();
     first.client.connect(&url, options.clone());

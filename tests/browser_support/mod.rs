@@ -212,6 +212,22 @@ pub fn outcome_of(client: Client, id: PublishId) -> Option<Outcome> {
     })
 }
 
+/// What became of each message in the sent log, oldest first.
+pub fn outcomes_of(client: Client) -> Vec<Outcome> {
+    client
+        .sent()
+        .with_untracked(|log| (log.iter()).map(|(_, sent)| sent.outcome.clone()).collect())
+}
+
+/// The words of each notice, oldest first.
+pub fn notices_of(client: Client) -> Vec<String> {
+    client.errors().with_untracked(|log| {
+        (log.iter())
+            .map(|(_, notice)| notice.text.clone())
+            .collect()
+    })
+}
+
 pub async fn pause(ms: u64) {
     sleep(Duration::from_millis(ms)).await;
 }

@@ -26,7 +26,7 @@ use crate::reconnect::{AfterLoss, Reconnect, RetryStatus};
 use crate::session_timer::SessionTimer;
 use crate::store::SaveSchedule;
 use crate::transport_error::{self, LinkError, Progress};
-use crate::turns::{Answers, Turns};
+use crate::turns::Turns;
 use crate::update::{
     subscription_requested, unsubscribe_requested, Changes, Notice, QueueView, SentChange, Status,
     Subscription, Update,
@@ -202,7 +202,6 @@ impl Driver {
             return;
         };
         self.turns.from_network = true;
-        self.turns.answers = Answers::Owed;
         let session = &mut current.session;
         session.handle_bytes(&self.received, now());
         if inflow.text {
@@ -375,8 +374,8 @@ impl Driver {
     }
 
     /// Ends the turn in a microtask, once the current task (an event handler, a tick) is done:
-    /// the commands of one task go out in one `send`. While messages wait for their turn, or
-    /// the page is told of their turn, commands go out with the answers to those messages.
+    /// the commands of one task go out in one `send`. While messages wait for their turn,
+    /// commands go out with the answers to those messages.
     fn schedule_flush(&mut self) {
         if self.turns.turn_is_coming() {
             return;
@@ -420,12 +419,7 @@ impl Driver {
             ended = Some(reason.clone());
             events.push(Event::Disconnected { reason });
         }
-        if self.turns.answers == Answers::Owed && ended.is_none() {
-            self.turns.answers = Answers::Gathering;
-        } else {
-            self.turns.answers = Answers::None;
-            self.flush();
-        }
+        self.flush();
         let mut status = None;
         if let Some(reason) = ended {
             self.close_link();

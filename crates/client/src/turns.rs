@@ -2,8 +2,7 @@
 //!
 //! WebSocket messages wait in the link's inbox for a turn of their own, run in a later task
 //! ([`LaterTask`]), after the messages already queued in the tab: one turn a burst, not one a
-//! message. That turn answers them (acks, and what the page publishes on hearing of them) in
-//! one `send`. Commands run at once, and what they make the session send goes out in a
+//! message. That turn answers them (the acks) in one `send`. Commands run at once, and what they make the session send goes out in a
 //! microtask, with whatever else the same task commanded.
 
 use crate::later_task::LaterTask;
@@ -16,20 +15,8 @@ pub(crate) struct Turns {
     burst_due: bool,
     /// A microtask will end the turn of this task's commands.
     pub flush_scheduled: bool,
-    pub answers: Answers,
     /// This turn's input came from the network (a WebSocket event), not from a timer.
     pub from_network: bool,
-}
-
-/// Where the answers to received messages stand.
-#[derive(Default, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Answers {
-    #[default]
-    None,
-    /// Messages came in since the last turn: that turn answers them after telling the page.
-    Owed,
-    /// The page is being told of such a turn: what it commands goes out with the answers.
-    Gathering,
 }
 
 impl Turns {
@@ -56,6 +43,6 @@ impl Turns {
 
     /// A turn is coming that will send what a command queued now.
     pub fn turn_is_coming(&self) -> bool {
-        self.answers == Answers::Gathering || self.burst_due || self.flush_scheduled
+        self.burst_due || self.flush_scheduled
     }
 }

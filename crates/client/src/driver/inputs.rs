@@ -2,7 +2,6 @@
 //! the page is told after the driver is released.
 
 use super::Driver;
-use crate::turns::Answers;
 use std::cell::{RefCell, RefMut};
 use std::rc::{Rc, Weak};
 
@@ -15,16 +14,7 @@ pub(crate) fn drive<R>(
     guard.read_inbox();
     let result = input(&mut guard);
     guard.end_turn();
-    let answering = guard.turns.answers == Answers::Gathering;
     release_and_tell(guard);
-    if answering {
-        // The answers to the messages, and what the page published on hearing of them, in
-        // one `send`.
-        if let Some(mut guard) = borrow(driver) {
-            guard.turns.answers = Answers::None;
-            guard.flush();
-        }
-    }
     Some(result)
 }
 
